@@ -1,0 +1,49 @@
+/**
+ * The Microsoft clouds a workflow can target. Hosts, Graph endpoints and federation audiences from
+ * learn.microsoft.com "National cloud deployments" and the managed-identity-as-FIC audience list
+ * (shared/reference/entra-protocol.md §5). Tokens are not interchangeable across clouds.
+ */
+export interface Cloud {
+  /** Login host, as an origin. */
+  authorityHost: string
+  /** Microsoft Graph, whose /.default is the default scope. */
+  graphHost: string
+  /** Audience GitHub's ID token is requested for, matching the portal's default for this cloud. */
+  oidcAudience: string
+}
+
+export const CLOUDS = {
+  public: {
+    authorityHost: 'https://login.microsoftonline.com',
+    graphHost: 'graph.microsoft.com',
+    oidcAudience: 'api://AzureADTokenExchange'
+  },
+  usgov: {
+    authorityHost: 'https://login.microsoftonline.us',
+    graphHost: 'graph.microsoft.us',
+    oidcAudience: 'api://AzureADTokenExchangeUSGov'
+  },
+  'usgov-dod': {
+    authorityHost: 'https://login.microsoftonline.us',
+    graphHost: 'dod-graph.microsoft.us',
+    oidcAudience: 'api://AzureADTokenExchangeUSGov'
+  },
+  china: {
+    // login.chinacloudapi.cn is an alias of the same authority.
+    authorityHost: 'https://login.partner.microsoftonline.cn',
+    graphHost: 'microsoftgraph.chinacloudapi.cn',
+    oidcAudience: 'api://AzureADTokenExchangeChina'
+  }
+} as const satisfies Record<string, Cloud>
+
+export type CloudName = keyof typeof CLOUDS
+
+export function isCloudName(name: string): name is CloudName {
+  return Object.hasOwn(CLOUDS, name)
+}
+
+/** True when the scope is some cloud's Microsoft Graph, so the token should carry Graph roles. */
+export function isGraphScope(scope: string): boolean {
+  return Object.values(CLOUDS).some(c => scope.startsWith(`https://${c.graphHost}/`)) ||
+    scope.startsWith('00000003-0000-0000-c000-000000000000/')
+}

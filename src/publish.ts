@@ -1,0 +1,39 @@
+import type { TokenFacts } from './claims.js'
+import type { Io } from './io.js'
+import type { Settings } from './settings.js'
+import type { Token } from './token-request.js'
+
+/** Writes the outputs, the one success line and, if asked, the job summary. Never the token anywhere but its output. */
+export async function publish(
+  io: Pick<Io, 'setOutput' | 'writeSummary' | 'log' | 'now'>,
+  settings: Pick<Settings, 'clientId' | 'tenantId' | 'scope' | 'jobSummary'>,
+  token: Token,
+  facts: TokenFacts
+): Promise<void> {
+  const expiresOn = token.expiresOn.toISOString().replace(/\.\d{3}Z$/, 'Z')
+  io.setOutput('token', token.accessToken)
+  io.setOutput('expires-in', String(token.expiresIn))
+  io.setOutput('expires-on', expiresOn)
+  io.setOutput('tenant-id', facts.tenantId)
+  io.setOutput('roles', facts.roles.join(','))
+
+  const app = facts.appName ? `'${facts.appName}' (${settings.clientId})` : settings.clientId
+  const tenant = facts.tenantId && facts.tenantId !== settings.tenantId ? `${settings.tenantId} (${facts.tenantId})` : settings.tenantId
+  const minutes = Math.round((token.expiresOn.getTime() - io.now()) / 60_000)
+  const roles = facts.decoded ? `roles: ${facts.roles.join(', ') || 'none'}` : 'roles: unknown (opaque token)'
+  io.log.info(`Got a token for app ${app} in tenant ${tenant}, scope ${settings.scope}, ${roles}; it expires at ${expiresOn} (in ${minutes} min).`)
+
+  if (settings.jobSummary) {
+    const cell = (text: string) => text.replace(/[|\\`<>]/g, c => `\\${c}`) || '-'
+    const rows: [string, string][] = [
+      ['App', facts.appName ? `${facts.appName} (${settings.clientId})` : settings.clientId],
+      ['Tenant', tenant],
+      ['Scope', settings.scope],
+      ['Roles', facts.decoded ? facts.roles.join(', ') : 'unknown (opaque token)'],
+      ['Expires', `${expiresOn} (in ${minutes} min)`]
+    ]
+    await io.writeSummary(
+      ['### Microsoft Graph token', '', '| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${cell(v)} |`), ''].join('\n')
+    )
+  }
+}
