@@ -10,6 +10,8 @@ const MIN_RSA_BITS = 2048
 const EXPIRY_WARNING_DAYS = 30
 // "5-10 minutes after nbf at most" (learn.microsoft.com, certificate credentials).
 const ASSERTION_LIFETIME_S = 600
+// A certificate made minutes ago on a machine whose clock runs ahead is still usable.
+const CLOCK_SKEW_MS = 5 * 60_000
 
 /** The certificate that will be presented, as the user compares it with the app registration. */
 export interface CertificateInfo {
@@ -90,7 +92,7 @@ export function loadCertificate(pem: string, password: string, now: number): Cer
       'Create a new certificate, upload its public part to the app registration and update the secret.'
     )
   }
-  if (now < info.validFrom.getTime()) {
+  if (now + CLOCK_SKEW_MS < info.validFrom.getTime()) {
     throw invalidInput(
       'client-certificate',
       `The certificate in 'client-certificate' (${info.subject}) is not valid before ${info.validFrom.toISOString()}.`,

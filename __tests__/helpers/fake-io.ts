@@ -1,0 +1,63 @@
+import type { Http } from '../../src/http-transport.js'
+import type { Io } from '../../src/io.js'
+
+/** An Io that records everything and runs on a fake clock: sleeping only moves `now` forward. */
+export interface FakeIo extends Io {
+  masks: string[]
+  outputs: Record<string, string>
+  logs: { level: 'info' | 'warning' | 'debug'; message: string }[]
+  summaries: string[]
+  sleeps: number[]
+  /** Everything a user could see: logs and summary, one string. */
+  printed(): string
+}
+
+export const START = Date.parse('2026-11-25T10:00:00Z')
+
+export function fakeIo(inputs: Record<string, string> = {}, options: { env?: Record<string, string>; http?: Http } = {}): FakeIo {
+  let now = START
+  let ids = 0
+  const io: FakeIo = {
+    masks: [],
+    outputs: {},
+    logs: [],
+    summaries: [],
+    sleeps: [],
+    getInput: name => (inputs[name] ?? '').trim(),
+    env: options.env ?? {},
+    mask: value => io.masks.push(value),
+    setOutput: (name, value) => {
+      io.outputs[name] = value
+    },
+    writeSummary: async markdown => {
+      io.summaries.push(markdown)
+    },
+    log: {
+      info: message => io.logs.push({ level: 'info', message }),
+      warning: message => io.logs.push({ level: 'warning', message }),
+      debug: message => io.logs.push({ level: 'debug', message })
+    },
+    http: options.http ?? {
+      request: () => Promise.reject(new Error('no HTTP in this test'))
+    },
+    uuid: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
+    now: () => now,
+    sleep: async ms => {
+      io.sleeps.push(ms)
+      now += ms
+    },
+    random: () => 0.5,
+    printed: () => [...io.logs.map(l => l.message), ...io.summaries].join('\n')
+  }
+  return io
+}
+
+export const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47'
+export const CLIENT = '00001111-aaaa-2222-bbbb-3333cccc4444'
+export const SECRET = 'abc8Q~ThisIsTheSecretValue_0123456789xyz'
+
+/** A JWT-shaped access token with the given claims (unsigned: the action never checks it). */
+export function fakeJwt(claims: Record<string, unknown>): string {
+  const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.c2lnbmF0dXJl`
+}

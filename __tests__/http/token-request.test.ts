@@ -1,0 +1,277 @@
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals'
+import nock from 'nock'
+import { ActionError } from '../../src/errors.js'
+import { createHttp } from '../../src/http-transport.js'
+import { run } from '../../src/run.js'
+import { USER_AGENT } from '../../src/version.js'
+import { createClientCertificate, makeTempDir } from '../../scripts/certificates.mjs'
+import { CLIENT, fakeIo, fakeJwt, SECRET, TENANT } from '../helpers/fake-io.js'
+import { entraError } from '../fixtures/entra-errors.js'
+
+const LOGIN = 'https://login.microsoftonline.com'
+const PATH = `/${TENANT}/oauth2/v2.0/token`
+const TOKEN = fakeJwt({ tid: TENANT, roles: ['User.Read.All'], appid: CLIENT, app_displayname: 'Release bot' })
+const OK = { token_type: 'Bearer', expires_in: 4521, ext_expires_in: 4521, access_token: TOKEN }
+
+type Recorded = { headers: Record<string, string | string[] | undefined>; body: Record<string, string> }
+
+/** Replies in turn with the given [status, body, headers] and records each request. */
+function tokenEndpoint(...replies: [number, unknown, Record<string, string>?][]) {
+  const seen: Recorded[] = []
+  const scope = nock(LOGIN)
+  for (const [status, body, headers] of replies) {
+    scope.post(PATH).reply(function (_uri, requestBody) {
+      seen.push({ headers: this.req.headers, body: Object.fromEntries(new URLSearchParams(requestBody as string)) })
+      return [status, typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': typeof body === 'string' ? 'text/html' : 'application/json', ...headers }]
+    })
+  }
+  return { scope, seen }
+}
+
+function io(inputs: Record<string, string> = {}, env: Record<string, string> = {}) {
+  return fakeIo({ 'tenant-id': TENANT, 'client-id': CLIENT, 'client-secret': SECRET, ...inputs }, { env, http: createHttp(USER_AGENT) })
+}
+
+async function failure(promise: Promise<unknown>): Promise<ActionError> {
+  const error = await promise.catch(e => e)
+  expect(error).toBeInstanceOf(ActionError)
+  return error as ActionError
+}
+
+afterEach(() => {
+  expect(nock.pendingMocks()).toEqual([])
+  nock.cleanAll()
+})
+
+describe('the token request', () => {
+  it('is one form POST with exactly client_id, client_secret, grant_type and scope, and the diagnostic headers', async () => {
+    const { seen } = tokenEndpoint([200, OK])
+    const fake = io()
+    await run(fake)
+    expect(seen).toHaveLength(1)
+    expect(seen[0].body).toEqual({ client_id: CLIENT, client_secret: SECRET, grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' })
+    expect(seen[0].headers).toMatchObject({
+      'content-type': 'application/x-www-form-urlencoded;charset=utf-8',
+      accept: 'application/json',
+      'user-agent': expect.stringMatching(/^graph-token-action\/\d+\.\d+\.\d+/),
+      'client-request-id': expect.stringMatching(/^00000000-0000-4000-8000-/),
+      'return-client-request-id': 'true'
+    })
+    expect(JSON.stringify(seen[0].headers)).not.toContain(SECRET)
+  })
+
+  it('masks the secret first and the token before any output, and writes the outputs', async () => {
+    tokenEndpoint([200, OK])
+    const fake = io()
+    await run(fake)
+    expect(fake.masks).toEqual([SECRET, TOKEN])
+    expect(fake.outputs).toEqual({
+      token: TOKEN,
+      'expires-in': '4521',
+      'expires-on': '2026-11-25T11:15:21Z',
+      'tenant-id': TENANT,
+      roles: 'User.Read.All'
+    })
+    expect(fake.logs.filter(l => l.level === 'info')).toEqual([
+      {
+        level: 'info',
+        message: `Got a token for app 'Release bot' (${CLIENT}) in tenant ${TENANT}, scope https://graph.microsoft.com/.default, roles: User.Read.All; it expires at 2026-11-25T11:15:21Z (in 75 min).`
+      }
+    ])
+    expect(fake.printed()).not.toContain(TOKEN)
+    expect(fake.printed()).not.toContain(SECRET)
+  })
+
+  it('goes to the cloud and tenant domain given, with the scope given', async () => {
+    const scope = nock('https://login.microsoftonline.us')
+      .post('/contoso.onmicrosoft.us/oauth2/v2.0/token', { client_id: CLIENT, client_secret: SECRET, grant_type: 'client_credentials', scope: 'https://dod-graph.microsoft.us/.default' })
+      .reply(200, OK)
+    await run(io({ cloud: 'usgov-dod', 'tenant-id': 'contoso.onmicrosoft.us' }))
+    expect(scope.isDone()).toBe(true)
+  })
+})
+
+describe('retries', () => {
+  it('retries 503 twice, then succeeds', async () => {
+    const { seen } = tokenEndpoint([503, '<html>busy</html>'], [503, '<html>busy</html>'], [200, OK])
+    const fake = io()
+    await run(fake)
+    expect(seen).toHaveLength(3)
+    expect(new Set(seen.map(s => s.headers['client-request-id'])).size).toBe(3)
+    expect(fake.outputs.token).toBe(TOKEN)
+  })
+
+  it('waits as long as Retry-After says on 429', async () => {
+    tokenEndpoint([429, entraError(50196, 'temporarily_unavailable', 'Throttled'), { 'retry-after': '2' }], [200, OK])
+    const fake = io()
+    await run(fake)
+    expect(fake.sleeps).toEqual([2000])
+  })
+
+  it('retries a reset connection', async () => {
+    nock(LOGIN).post(PATH).replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
+    tokenEndpoint([200, OK])
+    const fake = io()
+    await run(fake)
+    expect(fake.outputs.token).toBe(TOKEN)
+    expect(fake.logs.map(l => l.message)).toContain('token request: attempt 1 of 4 failed: Could not reach login.microsoftonline.com: socket hang up (ECONNRESET).')
+  })
+
+  it('retries a transient AADSTS code even on a 400', async () => {
+    const { seen } = tokenEndpoint([400, entraError(90033, 'temporarily_unavailable', 'A transient error has occurred.')], [200, OK])
+    await run(io())
+    expect(seen).toHaveLength(2)
+  })
+
+  it('never retries invalid_client: exactly one request, explained', async () => {
+    const { seen } = tokenEndpoint([401, entraError(7000215, 'invalid_client', 'Invalid client secret provided.')])
+    const error = await failure(run(io()))
+    expect(seen).toHaveLength(1)
+    expect(error.input).toBe('client-secret')
+    expect(error.render()).toMatch(/^Entra ID refused the token request \(AADSTS7000215, HTTP 401\): The client secret is wrong\./)
+    expect(error.render()).toContain(`client-request-id: ${seen[0].headers['client-request-id']}`)
+  })
+
+  it('gives up at max-attempts on 500 forever, naming the status', async () => {
+    const { seen } = tokenEndpoint([500, '<html>oops</html>'], [500, '<html>oops</html>'], [500, '<html>oops</html>'])
+    const error = await failure(run(io({ 'max-attempts': '3' })))
+    expect(seen).toHaveLength(3)
+    expect(error.message).toMatch(/^Gave up after 3 attempts\. The last one: The token endpoint answered HTTP 500 with 17 bytes of text\/html\./)
+  })
+
+  it('does not follow a redirect with the secret', async () => {
+    nock(LOGIN).post(PATH).reply(302, '', { location: 'https://evil.example/steal' })
+    const error = await failure(run(io()))
+    expect(error.message).toMatch(/answered HTTP 302/)
+  })
+})
+
+describe('unexpected answers', () => {
+  it('a 200 with HTML fails clearly, with status and content type', async () => {
+    tokenEndpoint([200, '<html>captive portal</html>'])
+    const error = await failure(run(io()))
+    expect(error.code).toBe('bad-response')
+    expect(error.message).toBe('The token endpoint answered HTTP 200 with a body that is not JSON (27 bytes of text/html).')
+  })
+
+  it('a 200 without access_token fails clearly, naming the fields it had', async () => {
+    tokenEndpoint([200, { token_type: 'Bearer', expires_in: 3599 }])
+    const error = await failure(run(io()))
+    expect(error.message).toMatch(/HTTP 200 with JSON without an access_token \(fields: token_type, expires_in\)/)
+  })
+
+  it('a 404 points at authority-host and tenant-id', async () => {
+    nock('https://login.example.net').post(PATH).reply(404, 'Not Found', { 'content-type': 'text/plain' })
+    const error = await failure(run(io({ 'authority-host': 'https://login.example.net' })))
+    expect(error.render()).toMatch(/HTTP 404 .* Check 'authority-host' and 'tenant-id'/)
+  })
+})
+
+describe('required roles', () => {
+  it('fails without writing the token when a required permission is missing', async () => {
+    tokenEndpoint([200, OK])
+    const fake = io({ 'required-roles': 'User.Read.All, Group.Read.All' })
+    const error = await failure(run(fake))
+    expect(error.code).toBe('missing-roles')
+    expect(error.message).toMatch(/lacks a required permission: Group.Read.All/)
+    expect(fake.outputs).toEqual({})
+  })
+
+  it('warns when a Graph token has no roles, and writes the job summary without the token', async () => {
+    tokenEndpoint([200, { ...OK, access_token: fakeJwt({ tid: TENANT, appid: CLIENT }) }])
+    const fake = io({ 'job-summary': 'true' })
+    await run(fake)
+    expect(fake.logs.filter(l => l.level === 'warning').map(l => l.message)).toEqual([expect.stringMatching(/no roles/)])
+    expect(fake.outputs.roles).toBe('')
+    expect(fake.summaries).toHaveLength(1)
+    expect(fake.summaries[0]).toContain('| Roles | - |')
+  })
+})
+
+describe('certificate credential', () => {
+  let pem: string
+  beforeAll(() => {
+    pem = createClientCertificate(makeTempDir('cert-http-'), 'http').pem
+  })
+
+  it('posts a client assertion and no secret, a new one on every attempt', async () => {
+    const { seen } = tokenEndpoint([503, '<html/>'], [200, OK])
+    const fake = io({ 'client-secret': '', 'client-certificate': pem })
+    await run(fake)
+    expect(seen).toHaveLength(2)
+    for (const { body } of seen) {
+      expect(Object.keys(body).sort()).toEqual(['client_assertion', 'client_assertion_type', 'client_id', 'grant_type', 'scope'])
+      expect(body.client_assertion_type).toBe('urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+    }
+    expect(seen[0].body.client_assertion).not.toBe(seen[1].body.client_assertion)
+    expect(fake.masks).toEqual(expect.arrayContaining([seen[0].body.client_assertion, seen[1].body.client_assertion]))
+  })
+})
+
+describe('GitHub OIDC credential', () => {
+  const env = { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://pipelines.actions.example/idtoken/abc?api-version=2.0', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token-xyz' }
+  const idToken = (n: number) => fakeJwt({ iss: 'https://token.actions.githubusercontent.com', sub: 'repo:octo-org/octo-repo:ref:refs/heads/main', aud: 'api://AzureADTokenExchange', n })
+
+  function idTokenEndpoint(...replies: [number, unknown][]) {
+    const seen: Record<string, string | string[] | undefined>[] = []
+    const scope = nock('https://pipelines.actions.example')
+    for (const [status, body] of replies) {
+      scope
+        .get('/idtoken/abc')
+        .query({ 'api-version': '2.0', audience: 'api://AzureADTokenExchange' })
+        .reply(function () {
+          seen.push(this.req.headers)
+          return [status, JSON.stringify(body), { 'content-type': 'application/json' }]
+        })
+    }
+    return seen
+  }
+
+  it('asks GitHub for an ID token with the audience, then posts it as the client assertion', async () => {
+    const idSeen = idTokenEndpoint([200, { value: idToken(1) }])
+    const { seen } = tokenEndpoint([200, OK])
+    const fake = io({ 'client-secret': '' }, env)
+    await run(fake)
+    expect(idSeen[0].authorization).toBe('Bearer request-token-xyz')
+    expect(seen[0].body).toEqual({
+      client_id: CLIENT,
+      scope: 'https://graph.microsoft.com/.default',
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: idToken(1)
+    })
+    expect(fake.masks).toEqual(['request-token-xyz', idToken(1), TOKEN])
+  })
+
+  it('retries a 500 from GitHub, and fetches a fresh ID token for every exchange attempt', async () => {
+    idTokenEndpoint([500, { message: 'oops' }], [200, { value: idToken(1) }], [200, { value: idToken(2) }])
+    const { seen } = tokenEndpoint([503, '<html/>'], [200, OK])
+    await run(io({ 'client-secret': '' }, env))
+    expect(seen.map(s => s.body.client_assertion)).toEqual([idToken(1), idToken(2)])
+  })
+
+  it('explains a subject mismatch with the claims presented and a matching federated credential', async () => {
+    idTokenEndpoint([200, { value: idToken(1) }])
+    tokenEndpoint([401, entraError(700213, 'invalid_client', "No matching federated identity record found for presented assertion subject 'repo:octo-org/octo-repo:ref:refs/heads/main'.")])
+    const error = await failure(run(io({ 'client-secret': '' }, env)))
+    const text = error.render()
+    expect(text).toContain('subject  (sub): repo:octo-org/octo-repo:ref:refs/heads/main  <- differs')
+    expect(text).toContain('issuer   (iss): https://token.actions.githubusercontent.com\n')
+    expect(text).toContain(
+      `az ad app federated-credential create --id ${CLIENT} --parameters '{"name":"github-repo-octo-org-octo-repo-ref-refs-heads-main","issuer":"https://token.actions.githubusercontent.com","subject":"repo:octo-org/octo-repo:ref:refs/heads/main","audiences":["api://AzureADTokenExchange"]}'`
+    )
+    expect(text).toMatch(/environment:NAME/)
+    expect(text).toMatch(/pull_request \(underscore\)/)
+    expect(text).toMatch(/immutable form repo:OWNER@OWNER_ID\/REPO@REPO_ID/)
+    expect(text).not.toContain(idToken(1))
+  })
+})
+
+describe('bad input', () => {
+  it('makes no request at all', async () => {
+    // disableNetConnect is on and no interceptor is defined: any request would fail differently.
+    const error = await run(io({ 'tenant-id': 'common' })).catch(e => e)
+    expect(error.name).toBe('InputErrors')
+  })
+})
+

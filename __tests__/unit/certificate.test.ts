@@ -1,0 +1,166 @@
+import { beforeAll, describe, expect, it } from '@jest/globals'
+import { constants, createHash, verify, X509Certificate } from 'node:crypto'
+import { certificateCredential, loadCertificate } from '../../src/credentials/certificate.js'
+import { JWT_BEARER } from '../../src/credentials/credential.js'
+import { ActionError } from '../../src/errors.js'
+import { privateKeyLines } from '../../src/pem.js'
+import { createClientCertificate, makeTempDir } from '../../scripts/certificates.mjs'
+import { CLIENT, fakeIo, START } from '../helpers/fake-io.js'
+
+type Made = ReturnType<typeof createClientCertificate>
+let plain: Made, other: Made, pkcs1: Made, encrypted: Made, ec: Made, weak: Made, ca: Made, leaf: Made, expired: Made, future: Made, soon: Made
+let NOW: number
+
+beforeAll(() => {
+  const dir = makeTempDir('cert-unit-')
+  plain = createClientCertificate(dir, 'plain', { subject: '/CN=graph-token-action test' })
+  other = createClientCertificate(dir, 'other')
+  pkcs1 = createClientCertificate(dir, 'pkcs1', { keyFormat: 'pkcs1' })
+  encrypted = createClientCertificate(dir, 'encrypted', { keyFormat: 'encrypted', password: 'correct horse' })
+  ec = createClientCertificate(dir, 'ec', { type: 'ec' })
+  weak = createClientCertificate(dir, 'weak', { bits: 1024 })
+  ca = createClientCertificate(dir, 'ca', { subject: '/CN=Test Issuing CA' })
+  leaf = createClientCertificate(dir, 'leaf', { issuer: ca, subject: '/CN=leaf' })
+  expired = createClientCertificate(dir, 'expired', { notBefore: '20200101000000Z', notAfter: '20210101000000Z' })
+  future = createClientCertificate(dir, 'future', { notBefore: '20990101000000Z', notAfter: '20991231000000Z' })
+  soon = createClientCertificate(dir, 'soon', { days: 10 })
+  NOW = Date.now()
+})
+
+function failure(pem: string, password = ''): ActionError {
+  try {
+    loadCertificate(pem, password, NOW)
+  } catch (error) {
+    if (error instanceof ActionError) return error
+    throw error
+  }
+  throw new Error('expected an ActionError')
+}
+
+describe('loadCertificate accepts', () => {
+  it('a PKCS#8 key after the certificate, and reports subject, thumbprints and validity', () => {
+    const info = loadCertificate(plain.pem, '', NOW)
+    const x509 = new X509Certificate(plain.certPem)
+    expect(info.subject).toBe('CN=graph-token-action test')
+    expect(info.thumbprintSha256).toBe(createHash('sha256').update(x509.raw).digest('base64url'))
+    expect(info.thumbprintSha1).toBe(x509.fingerprint.replaceAll(':', ''))
+    expect(info.validTo.getTime()).toBe(Date.parse(x509.validTo))
+  })
+
+  it('the key before the certificate, CRLF line endings and surrounding white space', () => {
+    const pem = `\n  ${plain.keyPem}\n${plain.certPem}  \n`.replace(/\n/g, '\r\n')
+    expect(loadCertificate(pem, '', NOW).thumbprintSha256).toBe(loadCertificate(plain.pem, '', NOW).thumbprintSha256)
+  })
+
+  it('a PKCS#1 key', () => {
+    expect(pkcs1.keyPem).toContain('BEGIN RSA PRIVATE KEY')
+    expect(loadCertificate(pkcs1.pem, '', NOW).key.asymmetricKeyType).toBe('rsa')
+  })
+
+  it('an encrypted PKCS#8 key with its password', () => {
+    expect(encrypted.keyPem).toContain('BEGIN ENCRYPTED PRIVATE KEY')
+    expect(loadCertificate(encrypted.pem, 'correct horse', NOW).subject).toBe('CN=encrypted')
+  })
+
+  it('a chain in any order, using the certificate that matches the key', () => {
+    const pem = `${ca.certPem}${leaf.keyPem}${leaf.certPem}`
+    expect(loadCertificate(pem, '', NOW).subject).toBe('CN=leaf')
+  })
+})
+
+describe('loadCertificate rejects, naming the input', () => {
+  it.each<[string, () => string, string, RegExp]>([
+    ['text that is not PEM', () => 'not a certificate', 'client-certificate', /not PEM text/],
+    ['a certificate without its key', () => plain.certPem, 'client-certificate', /has no private key/],
+    ['a key without its certificate', () => plain.keyPem, 'client-certificate', /no certificate/],
+    ['a key that belongs to another certificate', () => `${other.certPem}${plain.keyPem}`, 'client-certificate', /does not match the certificate \(CN=other\)/],
+    ['an EC key', () => ec.pem, 'client-certificate', /is EC; Entra ID accepts only RSA/],
+    ['an RSA key under 2048 bits', () => weak.pem, 'client-certificate', /has 1024 bits; Entra ID needs at least 2048/],
+    ['an encrypted key without a password', () => encrypted.pem, 'client-certificate-password', /encrypted, and 'client-certificate-password' is empty/]
+  ])('%s', (_, pem, input, message) => {
+    const error = failure(pem())
+    expect(error.input).toBe(input)
+    expect(error.render()).toMatch(message)
+  })
+
+  it('an encrypted key with a wrong password', () => {
+    const error = failure(encrypted.pem, 'wrong')
+    expect(error.input).toBe('client-certificate-password')
+    expect(error.message).toMatch(/does not decrypt/)
+  })
+
+  it('an expired certificate, giving the date', () => {
+    expect(failure(expired.pem).message).toMatch(/\(CN=expired\) expired on 2021-01-01T00:00:00.000Z/)
+  })
+
+  it('a certificate not valid yet, giving the date', () => {
+    expect(failure(future.pem).message).toMatch(/is not valid before 2099-01-01T00:00:00.000Z/)
+  })
+
+  it('never with key material in the message', () => {
+    const lines = privateKeyLines(plain.pem)
+    expect(lines.length).toBeGreaterThan(20)
+    const text = [failure(`${other.certPem}${plain.keyPem}`), failure(plain.keyPem)].map(e => e.render()).join('\n')
+    for (const line of lines) expect(text).not.toContain(line)
+  })
+})
+
+describe('certificateCredential', () => {
+  const tokenUrl = 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token'
+
+  it('signs a PS256 client assertion with x5t#S256 and the claims Entra ID expects, verifiable with the certificate', async () => {
+    const io = fakeIo()
+    const info = loadCertificate(plain.pem, '', NOW)
+    const fields = await certificateCredential(info, CLIENT, io).authenticate({ tokenUrl, signal: new AbortController().signal })
+    expect(fields.client_assertion_type).toBe(JWT_BEARER)
+    const [h, p, s] = fields.client_assertion.split('.')
+    const header = JSON.parse(Buffer.from(h, 'base64url').toString())
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString())
+    expect(header).toEqual({ alg: 'PS256', typ: 'JWT', 'x5t#S256': info.thumbprintSha256 })
+    const now = Math.floor(START / 1000)
+    expect(claims).toEqual({ aud: tokenUrl, iss: CLIENT, sub: CLIENT, jti: expect.stringMatching(/^[0-9a-f-]{36}$/), nbf: now, iat: now, exp: now + 600 })
+    const publicKey = new X509Certificate(plain.certPem).publicKey
+    const pss = { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
+    expect(verify('sha256', Buffer.from(`${h}.${p}`), pss, Buffer.from(s, 'base64url'))).toBe(true)
+    // The salt is the digest length (32 bytes), not Node's default maximum.
+    expect(verify('sha256', Buffer.from(`${h}.${p}`), { ...pss, saltLength: 32 }, Buffer.from(s, 'base64url'))).toBe(true)
+    expect(io.masks).toEqual([fields.client_assertion])
+  })
+
+  it('makes a new assertion with a fresh jti for every attempt', async () => {
+    const io = fakeIo()
+    const credential = certificateCredential(loadCertificate(plain.pem, '', NOW), CLIENT, io)
+    const signal = new AbortController().signal
+    const a = await credential.authenticate({ tokenUrl, signal })
+    const b = await credential.authenticate({ tokenUrl, signal })
+    const jti = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString()).jti
+    expect(jti(a.client_assertion)).not.toBe(jti(b.client_assertion))
+  })
+
+  it('warns when the certificate expires within 30 days, with the date', () => {
+    const io = fakeIo()
+    const info = loadCertificate(soon.pem, '', NOW)
+    certificateCredential(info, CLIENT, { ...io, now: () => NOW })
+    expect(io.logs).toEqual([{ level: 'warning', message: expect.stringMatching(new RegExp(`expires on ${info.validTo.toISOString()}, in 9 days`)) }])
+    const quiet = fakeIo()
+    certificateCredential(loadCertificate(plain.pem, '', NOW), CLIENT, { ...quiet, now: () => NOW })
+    expect(quiet.logs).toEqual([])
+  })
+
+  it('describes the certificate presented when Entra ID rejects it', () => {
+    const info = loadCertificate(plain.pem, '', NOW)
+    const notes = certificateCredential(info, CLIENT, fakeIo()).notesOnRejection(700027)
+    expect(notes.details.join('\n')).toContain(`Certificate presented: CN=graph-token-action test`)
+    expect(notes.details.join('\n')).toContain(info.thumbprintSha1)
+    expect(notes.details.join('\n')).toContain(info.thumbprintSha256)
+  })
+})
+
+describe('privateKeyLines', () => {
+  it('lists the base64 lines of the key, not the certificate or the armour', () => {
+    const lines = privateKeyLines(encrypted.pem.replace(/\n/g, '\r\n'))
+    const body = encrypted.keyPem.split('\n').filter(l => l && !l.startsWith('-----') && l.length >= 8)
+    expect(lines).toEqual(body)
+    for (const line of new X509Certificate(encrypted.certPem).toString().split('\n')) expect(lines).not.toContain(line)
+  })
+})

@@ -1,0 +1,77 @@
+import { describe, expect, it } from '@jest/globals'
+import { clientSecret } from '../../src/credentials/client-secret.js'
+import { entraCode, explainEntraError, isTransientCode } from '../../src/entra-errors.js'
+import { CLIENT, SECRET, TENANT } from '../helpers/fake-io.js'
+import { entraError } from '../fixtures/entra-errors.js'
+
+const context = { clientId: CLIENT, tenantId: TENANT, cloud: 'public', scope: 'https://graph.microsoft.com/.default', clientRequestId: 'req-1' }
+
+describe('explainEntraError', () => {
+  it.each([
+    [7000215, 'client-secret', /secret is wrong/, /Value .* not its Secret ID/],
+    [7000222, 'client-secret', /expired/, /Create a new client secret .*az ad app credential reset/],
+    [700016, 'client-id', /No app with this client ID/, /Application \(client\) ID, not the Object ID/],
+    [90002, 'tenant-id', /tenant was not found/, /Directory \(tenant\) ID/],
+    [900023, 'tenant-id', /neither a GUID nor a valid domain/, /Directory \(tenant\) ID/],
+    [1002012, 'scope', /not a resource's \/.default/, /\/\.default/],
+    [70011, 'scope', /scope is not valid/, /\/\.default/],
+    [500011, 'scope', /resource in the scope does not exist/, /'cloud'/],
+    [7000112, undefined, /disabled/, /az ad sp update --id .* accountEnabled=true/],
+    [53003, undefined, /Conditional Access/, /Sign-in logs/],
+    [90038, 'cloud', /another Microsoft cloud/, /usgov/]
+  ])('explains AADSTS%s in terms of the input to fix', (code, input, summary, fix) => {
+    const error = explainEntraError(400, entraError(code, 'invalid_client', 'Entra text.'), context)
+    expect(error.code).toBe('entra-rejected')
+    expect(error.entraCode).toBe(code)
+    expect(error.input).toBe(input)
+    expect(error.message).toMatch(new RegExp(`^Entra ID refused the token request \\(AADSTS${code}, HTTP 400\\): `))
+    expect(error.message).toMatch(summary)
+    expect(error.hint).toMatch(fix)
+  })
+
+  it('gives what support asks for: trace ID, correlation ID, timestamp and our client-request-id', () => {
+    const rendered = explainEntraError(401, entraError(7000215, 'invalid_client', 'Invalid client secret provided.'), context).render()
+    expect(rendered.split('\n').slice(1)).toEqual([
+      'Entra ID said: AADSTS7000215: Invalid client secret provided.',
+      'Trace ID: 0b3c7d4e-1111-2222-3333-444455556666',
+      'Correlation ID: 9f8e7d6c-aaaa-bbbb-cccc-ddddeeeeffff',
+      'Timestamp: 2026-11-25 10:00:00Z',
+      'client-request-id: req-1'
+    ])
+  })
+
+  it("shows Entra's own description for an unknown code", () => {
+    const error = explainEntraError(400, entraError(9999999, 'invalid_request', 'Something new went wrong.'), context)
+    expect(error.message).toBe('Entra ID refused the token request (AADSTS9999999, HTTP 400): AADSTS9999999: Something new went wrong.')
+    expect(error.hint).toBeUndefined()
+  })
+
+  it('classifies on the AADSTS code, not the HTTP status', () => {
+    expect(explainEntraError(400, entraError(90033, 'temporarily_unavailable', 'busy'), context).transient).toBe(true)
+    expect(explainEntraError(503, entraError(7000215, 'invalid_client', 'bad'), context).transient).toBe(false)
+  })
+
+  it('tells the Secret ID mistake apart when the secret has the shape of a GUID', () => {
+    const notes = clientSecret('3f2504e0-4f89-11d3-9a0c-0305e82c3301').notesOnRejection
+    const error = explainEntraError(401, entraError(7000215, 'invalid_client', 'bad'), context, { notesOnRejection: notes })
+    expect(error.hint).toMatch(/shape of a GUID: that is the secret's Secret ID/)
+    expect(explainEntraError(401, entraError(7000215, 'invalid_client', 'x'), context, { notesOnRejection: clientSecret(SECRET).notesOnRejection }).hint).toMatch(
+      /not its Secret ID/
+    )
+  })
+})
+
+describe('entraCode', () => {
+  it('reads error_codes[0], else the AADSTS number in the description', () => {
+    expect(entraCode({ error_codes: [700016, 1] })).toBe(700016)
+    expect(entraCode({ error_description: 'AADSTS90002: Tenant not found' })).toBe(90002)
+    expect(entraCode({ error: 'invalid_client' })).toBeUndefined()
+  })
+})
+
+describe('isTransientCode', () => {
+  it('retries Entra service errors and throttling, nothing else', () => {
+    for (const code of [50000, 50033, 90006, 90012, 90024, 90033, 90090, 90055, 50196]) expect(isTransientCode(code)).toBe(true)
+    for (const code of [7000215, 700016, 90002, 1002012, 53003, 70021, undefined]) expect(isTransientCode(code)).toBe(false)
+  })
+})

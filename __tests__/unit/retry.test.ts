@@ -1,0 +1,117 @@
+import { describe, expect, it } from '@jest/globals'
+import { ActionError } from '../../src/errors.js'
+import { backoffMs, parseRetryAfter, withRetry, type RetryBudget } from '../../src/retry.js'
+import { fakeIo, START } from '../helpers/fake-io.js'
+
+const transient = (message = 'HTTP 503', retryAfterMs?: number) => new ActionError('http-error', message, { transient: true, retryAfterMs })
+const permanent = () => new ActionError('entra-rejected', 'AADSTS7000215', { transient: false })
+const budget = (over: Partial<RetryBudget> = {}): RetryBudget => ({ maxAttempts: 4, deadline: START + 60_000, timeoutSeconds: 60, ...over })
+
+/** An attempt function that throws the given errors in turn, then returns 'token'. */
+function attempts(...errors: ActionError[]) {
+  const calls: number[] = []
+  const fn = async (n: number) => {
+    calls.push(n)
+    const error = errors.shift()
+    if (error) throw error
+    return 'token'
+  }
+  return { fn, calls }
+}
+
+describe('withRetry', () => {
+  it('retries transient failures with growing back-off, then succeeds', async () => {
+    const io = fakeIo()
+    const { fn, calls } = attempts(transient(), transient())
+    await expect(withRetry('token request', fn, budget(), io, io.log)).resolves.toBe('token')
+    expect(calls).toEqual([1, 2, 3])
+    // random() is 0.5 in the fake: 75% of 1 s, then of 2 s.
+    expect(io.sleeps).toEqual([750, 1500])
+  })
+
+  it('does not retry a permanent failure', async () => {
+    const io = fakeIo()
+    const { fn, calls } = attempts(permanent())
+    await expect(withRetry('token request', fn, budget(), io, io.log)).rejects.toThrow('AADSTS7000215')
+    expect(calls).toEqual([1])
+    expect(io.sleeps).toEqual([])
+  })
+
+  it('does not retry errors that are not ActionErrors', async () => {
+    const io = fakeIo()
+    let calls = 0
+    const fn = async () => {
+      calls++
+      throw new TypeError('bug')
+    }
+    await expect(withRetry('x', fn, budget(), io, io.log)).rejects.toThrow(TypeError)
+    expect(calls).toBe(1)
+  })
+
+  it('stops at max-attempts without sleeping after the last, and says how many and what the last returned', async () => {
+    const io = fakeIo()
+    const { fn, calls } = attempts(transient('HTTP 500 one'), transient('HTTP 500 two'), transient('HTTP 500 three'))
+    const error = await withRetry('token request', fn, budget({ maxAttempts: 3 }), io, io.log).catch(e => e)
+    expect(calls).toEqual([1, 2, 3])
+    expect(io.sleeps).toHaveLength(2)
+    expect(error).toBeInstanceOf(ActionError)
+    expect(error.message).toBe('Gave up after 3 attempts. The last one: HTTP 500 three')
+    expect(error.transient).toBe(false)
+  })
+
+  it('honours Retry-After over back-off', async () => {
+    const io = fakeIo()
+    const { fn } = attempts(transient('HTTP 429', 2000))
+    await withRetry('token request', fn, budget(), io, io.log)
+    expect(io.sleeps).toEqual([2000])
+  })
+
+  it('fails at once, saying when to try again, when Retry-After would pass the deadline', async () => {
+    const io = fakeIo()
+    const { fn, calls } = attempts(transient('HTTP 429', 120_000))
+    const error = await withRetry('token request', fn, budget(), io, io.log).catch(e => e)
+    expect(calls).toEqual([1])
+    expect(io.sleeps).toEqual([])
+    expect(error.message).toMatch(/Stopped after 1 attempt: Entra ID asked to wait 120 s \(Retry-After\), past the 60 s deadline; try again after 2026-11-25T10:02:00.000Z/)
+  })
+
+  it('stops when back-off would pass the deadline', async () => {
+    const io = fakeIo()
+    const { fn, calls } = attempts(transient(), transient(), transient())
+    const error = await withRetry('token request', fn, budget({ deadline: START + 2000 }), io, io.log).catch(e => e)
+    expect(calls).toEqual([1, 2])
+    expect(io.sleeps).toEqual([750])
+    expect(error.message).toMatch(/^Stopped after 2 attempts: the next back-off \(2 s\) would pass the 60 s deadline/)
+  })
+
+  it('logs each failed attempt and wait at debug level', async () => {
+    const io = fakeIo()
+    const { fn } = attempts(transient('HTTP 503', 1000))
+    await withRetry('token request', fn, budget(), io, io.log)
+    expect(io.logs).toEqual([
+      { level: 'debug', message: 'token request: attempt 1 of 4 failed: HTTP 503' },
+      { level: 'debug', message: 'token request: waiting 1.0 s (Retry-After) before attempt 2' }
+    ])
+  })
+})
+
+describe('backoffMs', () => {
+  it('doubles from 1 s to a 10 s cap, with jitter between half and all of it', () => {
+    expect([1, 2, 3, 4, 5, 6].map(n => backoffMs(n, () => 0.999999))).toEqual([1000, 2000, 4000, 8000, 10000, 10000])
+    expect([1, 2, 5].map(n => backoffMs(n, () => 0))).toEqual([500, 1000, 5000])
+  })
+})
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and HTTP dates', () => {
+    expect(parseRetryAfter('2', START)).toBe(2000)
+    expect(parseRetryAfter(new Date(START + 30_000).toUTCString(), START)).toBe(30_000)
+    expect(parseRetryAfter(new Date(START - 30_000).toUTCString(), START)).toBe(0)
+    expect(parseRetryAfter(['5'], START)).toBe(5000)
+  })
+
+  it('ignores absent or unreadable values', () => {
+    expect(parseRetryAfter(undefined, START)).toBeUndefined()
+    expect(parseRetryAfter('soon', START)).toBeUndefined()
+  })
+})

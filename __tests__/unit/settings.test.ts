@@ -1,0 +1,194 @@
+import { describe, expect, it } from '@jest/globals'
+import { InputErrors } from '../../src/errors.js'
+import type { RawInputs } from '../../src/inputs.js'
+import { parseSettings } from '../../src/settings.js'
+import { CLIENT, SECRET, TENANT } from '../helpers/fake-io.js'
+
+function raw(overrides: Partial<RawInputs> = {}): RawInputs {
+  return {
+    'tenant-id': TENANT,
+    'client-id': CLIENT,
+    'client-secret': SECRET,
+    'client-certificate': '',
+    'client-certificate-password': '',
+    cloud: 'public',
+    scope: '',
+    'authority-host': '',
+    'oidc-audience': '',
+    'required-roles': '',
+    'job-summary': 'false',
+    'max-attempts': '4',
+    'timeout-seconds': '60',
+    idTokenRequestUrl: '',
+    idTokenRequestToken: '',
+    ...overrides
+  }
+}
+
+/** The errors parseSettings reports, as [input, message + hint]. */
+function errorsFor(overrides: Partial<RawInputs>): [string | undefined, string][] {
+  try {
+    parseSettings(raw(overrides))
+  } catch (error) {
+    if (error instanceof InputErrors) return error.errors.map(e => [e.input, e.render()])
+    throw error
+  }
+  throw new Error('expected InputErrors')
+}
+
+describe('parseSettings', () => {
+  it('applies the defaults of the public cloud', () => {
+    const settings = parseSettings(raw())
+    expect(settings).toMatchObject({
+      tenantId: TENANT,
+      clientId: CLIENT,
+      cloud: 'public',
+      authorityHost: 'https://login.microsoftonline.com',
+      tokenUrl: `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`,
+      scope: 'https://graph.microsoft.com/.default',
+      credential: { kind: 'client-secret', secret: SECRET },
+      maxAttempts: 4,
+      timeoutMs: 60_000,
+      requiredRoles: [],
+      jobSummary: false
+    })
+  })
+
+  it.each([
+    ['usgov', 'https://login.microsoftonline.us', 'https://graph.microsoft.us/.default'],
+    ['usgov-dod', 'https://login.microsoftonline.us', 'https://dod-graph.microsoft.us/.default'],
+    ['china', 'https://login.partner.microsoftonline.cn', 'https://microsoftgraph.chinacloudapi.cn/.default']
+  ])('cloud %s picks its login host and Graph scope', (cloud, host, scope) => {
+    expect(parseSettings(raw({ cloud }))).toMatchObject({ authorityHost: host, scope })
+  })
+
+  it('accepts an upper-case GUID and a domain for tenant-id, and lower-cases them', () => {
+    expect(parseSettings(raw({ 'tenant-id': TENANT.toUpperCase() })).tenantId).toBe(TENANT)
+    expect(parseSettings(raw({ 'tenant-id': 'Contoso.onmicrosoft.com' })).tenantId).toBe('contoso.onmicrosoft.com')
+  })
+
+  it('accepts any resource /.default and an authority-host with a port', () => {
+    const settings = parseSettings(raw({ scope: 'https://management.azure.com//.default', 'authority-host': 'https://127.0.0.1:8443' }))
+    expect(settings.scope).toBe('https://management.azure.com//.default')
+    expect(settings.tokenUrl).toBe(`https://127.0.0.1:8443/${TENANT}/oauth2/v2.0/token`)
+  })
+
+  it('splits required-roles on commas, spaces and new lines', () => {
+    expect(parseSettings(raw({ 'required-roles': 'User.Read.All, Group.Read.All\nSites.Read.All  User.Read.All' })).requiredRoles).toEqual([
+      'User.Read.All',
+      'Group.Read.All',
+      'Sites.Read.All'
+    ])
+  })
+
+  it.each([
+    ['', /'tenant-id' is empty/],
+    ['common', /'tenant-id' is 'common', which does not name a tenant.*one tenant/],
+    ['organizations', /does not name a tenant/],
+    ['Consumers', /does not name a tenant/],
+    ['contoso.onmicrosoft.com/evil', /not a GUID or a domain name/],
+    ['tenant?x=1', /not a GUID or a domain name/],
+    ['tenant#x', /not a GUID or a domain name/],
+    ['%2e%2e', /not a GUID or a domain name/],
+    ['..', /not a GUID or a domain name/],
+    ['a..b.com', /not a GUID or a domain name/],
+    ['my tenant', /not a GUID or a domain name/],
+    ['72f988bf-86f1-41af-91ab-2d7cd011db4', /not a GUID or a domain name/]
+  ])("rejects tenant-id '%s'", (value, message) => {
+    const errors = errorsFor({ 'tenant-id': value })
+    expect(errors).toHaveLength(1)
+    expect(errors[0][0]).toBe('tenant-id')
+    expect(errors[0][1]).toMatch(message)
+  })
+
+  it.each(['', 'my-app', '00001111-aaaa-2222-bbbb-3333cccc444g', '{00001111-aaaa-2222-bbbb-3333cccc4444}'])("rejects client-id '%s'", value => {
+    const [[input, message]] = errorsFor({ 'client-id': value })
+    expect(input).toBe('client-id')
+    expect(message).toMatch(/Application \(client\) ID/)
+  })
+
+  it('rejects a scope without /.default, explaining app-only tokens', () => {
+    const [[input, message]] = errorsFor({ scope: 'User.Read.All' })
+    expect(input).toBe('scope')
+    expect(message).toMatch(/resource's \/\.default.*application permissions with admin consent on the app registration/)
+  })
+
+  it('rejects two scopes', () => {
+    expect(errorsFor({ scope: 'https://graph.microsoft.com/.default https://vault.azure.net/.default' })[0][1]).toMatch(/more than one scope/)
+  })
+
+  it('rejects an unknown cloud, listing the valid ones', () => {
+    expect(errorsFor({ cloud: 'germany' })[0][1]).toMatch(/Use one of: public, usgov, usgov-dod, china/)
+  })
+
+  it.each([
+    ['http://login.example.net', /must use https/],
+    ['login.example.net', /must use https|not a URL/],
+    ['https://user:pw@login.example.net', /must not contain credentials/],
+    ['https://login.example.net/tenant', /must not have a path/],
+    ['https://login.example.net?x=1', /must not have a query/],
+    ['https://login.example.net#x', /must not have a fragment/]
+  ])("rejects authority-host '%s'", (value, message) => {
+    const [[input, text]] = errorsFor({ 'authority-host': value })
+    expect(input).toBe('authority-host')
+    expect(text).toMatch(message)
+  })
+
+  it('rejects a secret and a certificate together', () => {
+    expect(errorsFor({ 'client-certificate': '-----BEGIN CERTIFICATE-----' })[0][1]).toMatch(/Both 'client-secret' and 'client-certificate'/)
+  })
+
+  it('without any credential explains the three ways, the permissions block and empty secrets', () => {
+    const [[input, message]] = errorsFor({ 'client-secret': '' })
+    expect(input).toBe('client-secret')
+    expect(message).toContain('permissions:\n       id-token: write\n       contents: read')
+    expect(message).toMatch(/fork and Dependabot/)
+    expect(message).toMatch(/'client-certificate'/)
+    expect(message).toMatch(/secret that does not exist.*empty string/)
+  })
+
+  it('uses GitHub OIDC when no secret or certificate is given and the job can get an ID token', () => {
+    const settings = parseSettings(raw({ 'client-secret': '', idTokenRequestUrl: 'https://example.test/idtoken?api-version=2.0', idTokenRequestToken: 'req' }))
+    expect(settings.credential).toEqual({
+      kind: 'github-oidc',
+      audience: 'api://AzureADTokenExchange',
+      requestUrl: 'https://example.test/idtoken?api-version=2.0',
+      requestToken: 'req'
+    })
+  })
+
+  it.each([
+    ['usgov', 'api://AzureADTokenExchangeUSGov'],
+    ['usgov-dod', 'api://AzureADTokenExchangeUSGov'],
+    ['china', 'api://AzureADTokenExchangeChina']
+  ])('defaults the OIDC audience of cloud %s to %s', (cloud, audience) => {
+    const settings = parseSettings(raw({ cloud, 'client-secret': '', idTokenRequestUrl: 'https://x.test/?a=1', idTokenRequestToken: 'r' }))
+    expect(settings.credential).toMatchObject({ audience })
+  })
+
+  it.each(['0', '-1', '1.5', 'four', '101'])("rejects max-attempts '%s'", value => {
+    expect(errorsFor({ 'max-attempts': value })).toEqual([['max-attempts', expect.stringMatching(/whole number from 1 to 100/)]])
+  })
+
+  it.each(['0', '-5', 'soon', '1e3', '3601'])("rejects timeout-seconds '%s'", value => {
+    expect(errorsFor({ 'timeout-seconds': value })).toEqual([['timeout-seconds', expect.stringMatching(/positive number of seconds/)]])
+  })
+
+  it('accepts fractional timeout-seconds', () => {
+    expect(parseSettings(raw({ 'timeout-seconds': '2.5' })).timeoutMs).toBe(2500)
+  })
+
+  it('rejects a password without a certificate', () => {
+    expect(errorsFor({ 'client-certificate-password': 'pw' })[0][0]).toBe('client-certificate-password')
+  })
+
+  it('reports every bad input at once, each naming its input', () => {
+    const errors = errorsFor({ 'tenant-id': 'common', 'client-id': 'x', cloud: 'mars', 'max-attempts': '0' })
+    expect(errors.map(([input]) => input)).toEqual(['tenant-id', 'client-id', 'cloud', 'max-attempts'])
+  })
+
+  it('never puts the secret into a message', () => {
+    const errors = errorsFor({ 'tenant-id': '', 'client-id': '', 'client-certificate': 'x', cloud: 'x' })
+    expect(errors.map(e => e[1]).join('\n')).not.toContain(SECRET)
+  })
+})
