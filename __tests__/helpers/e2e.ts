@@ -1,0 +1,69 @@
+import { rmSync } from 'node:fs'
+import { createServerTls, makeTempDir } from '../../scripts/certificates.mjs'
+import { DEMO, startEntraSimulator } from '../../scripts/entra-simulator.mjs'
+import { findLeaks, runAction } from '../../scripts/runner.mjs'
+
+/** A host name the test proxy resolves to the simulator; .test is reserved (RFC 2606). */
+export const PROXIED_HOST = 'login.entra.test'
+
+export type Simulator = Awaited<ReturnType<typeof startEntraSimulator>>
+/** One run of dist/index.js (scripts/runner.mjs). */
+export interface RunResult {
+  code: number | null
+  stdout: string
+  stderr: string
+  outputs: Record<string, string>
+  summary: string
+  ms: number
+}
+
+/** Starts the Entra ID simulator over a throw-away CA; `run` spawns dist/index.js against it. */
+export async function startE2e(options: Omit<Parameters<typeof startEntraSimulator>[0], 'tls'> = {}) {
+  const dir = makeTempDir('e2e-')
+  const tls = createServerTls(dir, [PROXIED_HOST])
+  const simulator = await startEntraSimulator({ ...options, tls })
+  return {
+    simulator,
+    tls,
+    /** Runs the action with the demo app's identity unless inputs say otherwise. */
+    run(inputs: Record<string, string | undefined> = {}, env: Record<string, string> = {}): Promise<RunResult> {
+      return runAction({
+        inputs: {
+          'tenant-id': DEMO.tenantId,
+          'client-id': DEMO.clientId,
+          'client-secret': DEMO.clientSecret,
+          'authority-host': simulator.url,
+          ...inputs
+        },
+        env: { NODE_EXTRA_CA_CERTS: tls.caPath, ...env }
+      })
+    },
+    async stop() {
+      await simulator.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
+
+/** Secrets found anywhere the user could see them: stdout, stderr and the job summary. */
+export function leaks(result: RunResult, secrets: Record<string, string | undefined>): string[] {
+  return findLeaks([result.stdout, result.stderr, result.summary].join('\n'), secrets)
+}
+
+/** The ::error:: annotations, unescaped as the runner shows them. */
+export function annotations(result: RunResult, kind = 'error'): string[] {
+  return result.stdout
+    .split('\n')
+    .filter((line: string) => line.startsWith(`::${kind}::`))
+    .map((line: string) => line.slice(kind.length + 4).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'))
+}
+
+/** Lines registered with ::add-mask::, in order. */
+export function masks(result: RunResult): string[] {
+  return result.stdout
+    .split('\n')
+    .filter((line: string) => line.startsWith('::add-mask::'))
+    .map((line: string) => line.slice('::add-mask::'.length).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'))
+}
+
+export { DEMO }
