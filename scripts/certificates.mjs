@@ -58,11 +58,42 @@ export function createClientCertificate(dir, name, options = {}) {
       join(db, 'ca.cnf'),
       `[ca]\ndefault_ca=d\n[d]\ndatabase=${db}/index.txt\nnew_certs_dir=${db}\nserial=${db}/serial\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\n`
     )
-    openssl(['ca', '-batch', '-config', join(db, 'ca.cnf'), '-selfsign', '-keyfile', keyPath, '-in', csr, '-startdate', notBefore, '-enddate', notAfter, '-out', certPath, '-notext'])
+    openssl([
+      'ca',
+      '-batch',
+      '-config',
+      join(db, 'ca.cnf'),
+      '-selfsign',
+      '-keyfile',
+      keyPath,
+      '-in',
+      csr,
+      '-startdate',
+      notBefore,
+      '-enddate',
+      notAfter,
+      '-out',
+      certPath,
+      '-notext'
+    ])
   } else if (issuer) {
     const csr = join(dir, `${name}.csr`)
     openssl(['req', '-new', '-key', keyPath, '-out', csr, '-subj', subject])
-    openssl(['x509', '-req', '-in', csr, '-CA', issuer.certPath, '-CAkey', issuer.keyPath, '-CAcreateserial', '-out', certPath, '-days', String(days)])
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      issuer.certPath,
+      '-CAkey',
+      issuer.keyPath,
+      '-CAcreateserial',
+      '-out',
+      certPath,
+      '-days',
+      String(days)
+    ])
   } else {
     openssl(['req', '-x509', '-key', keyPath, '-out', certPath, '-days', String(days), '-subj', subject])
   }

@@ -29,7 +29,9 @@ export const DEMO = {
  */
 export async function startEntraSimulator(options) {
   const tenants = options.tenants ?? [{ id: DEMO.tenantId, domains: [DEMO.domain] }]
-  const apps = options.apps ?? [{ clientId: DEMO.clientId, displayName: DEMO.appName, secrets: [{ value: DEMO.clientSecret }], roles: DEMO.roles }]
+  const apps = options.apps ?? [
+    { clientId: DEMO.clientId, displayName: DEMO.appName, secrets: [{ value: DEMO.clientSecret }], roles: DEMO.roles }
+  ]
   const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const githubKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const usedJtis = new Set()
@@ -51,7 +53,8 @@ export async function startEntraSimulator(options) {
     const fault = faults[route].shift()
     if (fault?.hang) return // accept, never answer
     if (fault?.reset) return req.socket.destroy()
-    if (fault) return send(res, fault.status, fault.body ?? '', { 'content-type': fault.contentType ?? 'application/json', ...fault.headers })
+    if (fault)
+      return send(res, fault.status, fault.body ?? '', { 'content-type': fault.contentType ?? 'application/json', ...fault.headers })
 
     if (route === 'idtoken') return issueIdToken(req, url, res)
     const match = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname)
@@ -88,13 +91,18 @@ export async function startEntraSimulator(options) {
       iat: now,
       exp: now + 300
     }
-    send(res, 200, JSON.stringify({ count: 1, value: signJwt(claims, githubKey.privateKey, 'RS256') }), { 'content-type': 'application/json' })
+    send(res, 200, JSON.stringify({ count: 1, value: signJwt(claims, githubKey.privateKey, 'RS256') }), {
+      'content-type': 'application/json'
+    })
   }
 
   function oauthError(status, error, code, text) {
     const trace = randomUUID()
     const correlation = randomUUID()
-    const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z')
+    const timestamp = new Date()
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, 'Z')
     return {
       status,
       body: {
@@ -118,35 +126,74 @@ export async function startEntraSimulator(options) {
     }
     const tenant = tenants.find(t => t.id === tenantRef.toLowerCase() || t.domains?.includes(tenantRef.toLowerCase()))
     if (!tenant) {
-      return oauthError(400, 'invalid_request', 90002, `Tenant '${tenantRef}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`)
+      return oauthError(
+        400,
+        'invalid_request',
+        90002,
+        `Tenant '${tenantRef}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`
+      )
     }
-    if (form.grant_type !== 'client_credentials') return oauthError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.')
+    if (form.grant_type !== 'client_credentials')
+      return oauthError(400, 'unsupported_grant_type', 70003, 'The app requested an unsupported grant type.')
     const scope = form.scope ?? ''
     if (!scope.endsWith('/.default')) {
-      return oauthError(400, 'invalid_scope', 1002012, `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`)
+      return oauthError(
+        400,
+        'invalid_scope',
+        1002012,
+        `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`
+      )
     }
     const resource = scope.slice(0, -'/.default'.length)
-    if (!/^https:\/\/(graph\.microsoft\.com|graph\.microsoft\.us|dod-graph\.microsoft\.us|microsoftgraph\.chinacloudapi\.cn|management\.azure\.com|vault\.azure\.net)\/?$/.test(resource) && !resource.startsWith('api://')) {
-      return oauthError(400, 'invalid_resource', 500011, `The resource principal named ${resource} was not found in the tenant named ${tenant.id}.`)
+    if (
+      !/^https:\/\/(graph\.microsoft\.com|graph\.microsoft\.us|dod-graph\.microsoft\.us|microsoftgraph\.chinacloudapi\.cn|management\.azure\.com|vault\.azure\.net)\/?$/.test(
+        resource
+      ) &&
+      !resource.startsWith('api://')
+    ) {
+      return oauthError(
+        400,
+        'invalid_resource',
+        500011,
+        `The resource principal named ${resource} was not found in the tenant named ${tenant.id}.`
+      )
     }
     const app = apps.find(a => a.clientId === form.client_id)
     if (!app) {
-      return oauthError(400, 'unauthorized_client', 700016, `Application with identifier '${form.client_id}' was not found in the directory '${tenantRef}'.`)
+      return oauthError(
+        400,
+        'unauthorized_client',
+        700016,
+        `Application with identifier '${form.client_id}' was not found in the directory '${tenantRef}'.`
+      )
     }
-    if (app.disabled) return oauthError(400, 'unauthorized_client', 7000112, `Application '${app.clientId}'(${app.displayName}) is disabled.`)
+    if (app.disabled)
+      return oauthError(400, 'unauthorized_client', 7000112, `Application '${app.clientId}'(${app.displayName}) is disabled.`)
 
     let acr
     if (form.client_secret !== undefined) {
       const secret = app.secrets?.find(s => s.value === form.client_secret)
-      if (!secret) return oauthError(401, 'invalid_client', 7000215, `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`)
-      if (secret.expired) return oauthError(401, 'invalid_client', 7000222, `The provided client secret keys for app '${app.clientId}' are expired.`)
+      if (!secret)
+        return oauthError(
+          401,
+          'invalid_client',
+          7000215,
+          `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`
+        )
+      if (secret.expired)
+        return oauthError(401, 'invalid_client', 7000222, `The provided client secret keys for app '${app.clientId}' are expired.`)
       acr = '1'
     } else if (form.client_assertion_type === 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' && form.client_assertion) {
       const rejected = checkAssertion(app, form.client_assertion, tokenUrl)
       if (rejected) return rejected
       acr = '2'
     } else {
-      return oauthError(401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+      return oauthError(
+        401,
+        'invalid_client',
+        7000218,
+        "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."
+      )
     }
 
     const now = Math.floor(Date.now() / 1000)
@@ -184,20 +231,34 @@ export async function startEntraSimulator(options) {
     if (claims.iss !== app.clientId) return checkFederated(app, header, claims, `${h}.${p}`, s, now)
 
     // A certificate assertion (learn.microsoft.com, certificate credentials).
-    const certificate = (app.certificates ?? []).map(pem => new X509Certificate(pem)).find(c => b64u(createHash('sha256').update(c.raw).digest()) === header['x5t#S256'])
+    const certificate = (app.certificates ?? [])
+      .map(pem => new X509Certificate(pem))
+      .find(c => b64u(createHash('sha256').update(c.raw).digest()) === header['x5t#S256'])
     if (!certificate) {
-      return oauthError(401, 'invalid_client', 700027, `Client assertion failed signature validation. Trace ID: - [Reason - The key was not found., Thumbprint of key used by client: '${header['x5t#S256']}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'.]`)
+      return oauthError(
+        401,
+        'invalid_client',
+        700027,
+        `Client assertion failed signature validation. Trace ID: - [Reason - The key was not found., Thumbprint of key used by client: '${header['x5t#S256']}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${app.clientId}'.]`
+      )
     }
-    const pss = { key: createPublicKey(certificate.publicKey), padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
+    const pss = {
+      key: createPublicKey(certificate.publicKey),
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: constants.RSA_PSS_SALTLEN_DIGEST
+    }
     if (header.alg !== 'PS256' || !verify('sha256', Buffer.from(`${h}.${p}`), pss, Buffer.from(s, 'base64url'))) {
       return oauthError(401, 'invalid_client', 700027, 'Client assertion failed signature validation.')
     }
-    if (claims.sub !== claims.iss) return oauthError(401, 'invalid_client', 50048, 'Subject mismatches Issuer claim in the client assertion.')
-    if (claims.aud !== tokenUrl) return oauthError(401, 'invalid_client', 700212, `No matching audience found for presented assertion audience '${claims.aud}'.`)
+    if (claims.sub !== claims.iss)
+      return oauthError(401, 'invalid_client', 50048, 'Subject mismatches Issuer claim in the client assertion.')
+    if (claims.aud !== tokenUrl)
+      return oauthError(401, 'invalid_client', 700212, `No matching audience found for presented assertion audience '${claims.aud}'.`)
     if (!(claims.nbf <= now + 300 && now < claims.exp && claims.exp - claims.nbf <= 3600)) {
       return oauthError(401, 'invalid_client', 700024, 'Client assertion is not within its valid time range.')
     }
-    if (usedJtis.has(claims.jti)) return oauthError(401, 'invalid_client', 7000272, 'The client assertion has already been used (jti replay).')
+    if (usedJtis.has(claims.jti))
+      return oauthError(401, 'invalid_client', 7000272, 'The client assertion has already been used (jti replay).')
     usedJtis.add(claims.jti)
     return undefined
   }
@@ -206,18 +267,42 @@ export async function startEntraSimulator(options) {
     if (header.alg !== 'RS256' || !verify('sha256', Buffer.from(input), githubKey.publicKey, Buffer.from(signature, 'base64url'))) {
       return oauthError(401, 'invalid_client', 700027, 'Client assertion failed signature validation.')
     }
-    if (!(claims.nbf <= now && now < claims.exp)) return oauthError(401, 'invalid_client', 700024, 'Client assertion is not within its valid time range.')
+    if (!(claims.nbf <= now && now < claims.exp))
+      return oauthError(401, 'invalid_client', 700024, 'Client assertion is not within its valid time range.')
     const federated = app.federated ?? []
-    if (federated.length === 0) return oauthError(401, 'invalid_client', 70021, 'No matching federated identity record found for presented assertion.')
+    if (federated.length === 0)
+      return oauthError(401, 'invalid_client', 70021, 'No matching federated identity record found for presented assertion.')
     const byIssuer = federated.filter(f => f.issuer === claims.iss)
-    if (byIssuer.length === 0) return oauthError(401, 'invalid_client', 700211, `No matching federated identity record found for presented assertion issuer '${claims.iss}'.`)
+    if (byIssuer.length === 0)
+      return oauthError(
+        401,
+        'invalid_client',
+        700211,
+        `No matching federated identity record found for presented assertion issuer '${claims.iss}'.`
+      )
     const byAudience = byIssuer.filter(f => f.audience === claims.aud)
-    if (byAudience.length === 0) return oauthError(401, 'invalid_client', 700212, `No matching federated identity record found for presented assertion audience '${claims.aud}'.`)
+    if (byAudience.length === 0)
+      return oauthError(
+        401,
+        'invalid_client',
+        700212,
+        `No matching federated identity record found for presented assertion audience '${claims.aud}'.`
+      )
     if (byAudience.some(f => f.subject === claims.sub)) return undefined
     if (byAudience.some(f => f.subject.toLowerCase() === claims.sub.toLowerCase())) {
-      return oauthError(401, 'invalid_client', 7002138, `No matching federated identity record found for presented assertion subject '${claims.sub}'; a record matches when case is ignored.`)
+      return oauthError(
+        401,
+        'invalid_client',
+        7002138,
+        `No matching federated identity record found for presented assertion subject '${claims.sub}'; a record matches when case is ignored.`
+      )
     }
-    return oauthError(401, 'invalid_client', 700213, `No matching federated identity record found for presented assertion subject '${claims.sub}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion.`)
+    return oauthError(
+      401,
+      'invalid_client',
+      700213,
+      `No matching federated identity record found for presented assertion subject '${claims.sub}'. Check your federated identity credential Subject, Audience and Issuer against the presented assertion.`
+    )
   }
 
   await new Promise(resolve => server.listen(options.port ?? 0, '127.0.0.1', resolve))

@@ -33,7 +33,9 @@ if (real) {
   const dir = makeTempDir('graph-token-start-')
   const tls = createServerTls(dir)
   const simulator = await startEntraSimulator({ tls })
-  console.log(`Asking the local Entra ID simulator at ${simulator.url} (set TENANT_ID, CLIENT_ID and CLIENT_SECRET to ask the real Entra ID).\n`)
+  console.log(
+    `Asking the local Entra ID simulator at ${simulator.url} (set TENANT_ID, CLIENT_ID and CLIENT_SECRET to ask the real Entra ID).\n`
+  )
   try {
     result = await runAction({
       inputs: {

@@ -101,7 +101,14 @@ export function findLeaks(text, secrets) {
   const leaks = []
   for (const [label, value] of Object.entries(secrets)) {
     if (!value) continue
-    const needles = new Set([value, encodeURIComponent(value), ...value.split(/\r?\n/).map(l => l.trim()).filter(l => l.length >= 8 && !l.startsWith('-----'))])
+    const needles = new Set([
+      value,
+      encodeURIComponent(value),
+      ...value
+        .split(/\r?\n/)
+        .map(l => l.trim())
+        .filter(l => l.length >= 8 && !l.startsWith('-----'))
+    ])
     for (const needle of needles) if (visible.includes(needle)) leaks.push(label)
   }
   return [...new Set(leaks)]

@@ -44,6 +44,8 @@ export function isCloudName(name: string): name is CloudName {
 
 /** True when the scope is some cloud's Microsoft Graph, so the token should carry Graph roles. */
 export function isGraphScope(scope: string): boolean {
-  return Object.values(CLOUDS).some(c => scope.startsWith(`https://${c.graphHost}/`)) ||
+  return (
+    Object.values(CLOUDS).some(c => scope.startsWith(`https://${c.graphHost}/`)) ||
     scope.startsWith('00000003-0000-0000-c000-000000000000/')
+  )
 }

@@ -84,7 +84,8 @@ const EXPLANATIONS: Record<number, Explanation> = {
   1002012: {
     summary: "The scope is not a resource's /.default.",
     input: 'scope',
-    fix: c => `Ask for the resource's /.default, such as ${c.scope.replace(/\/[^/]*$/, '')}/.default; grant the individual permissions on the app registration.`
+    fix: c =>
+      `Ask for the resource's /.default, such as ${c.scope.replace(/\/[^/]*$/, '')}/.default; grant the individual permissions on the app registration.`
   },
   70011: {
     summary: 'The scope is not valid.',
@@ -103,7 +104,11 @@ const EXPLANATIONS: Record<number, Explanation> = {
       `Check the resource's application ID URI in 'scope' (${c.scope}); for Microsoft Graph in a national cloud, set 'cloud' and leave 'scope' empty.`
   },
   700027: { summary: "The client assertion's signature was not accepted.", input: 'client-certificate', fix: () => CERTIFICATE_FIX },
-  7000274: { summary: 'The certificate is not registered on the app, or its key does not match.', input: 'client-certificate', fix: () => CERTIFICATE_FIX },
+  7000274: {
+    summary: 'The certificate is not registered on the app, or its key does not match.',
+    input: 'client-certificate',
+    fix: () => CERTIFICATE_FIX
+  },
   7000277: { summary: "The certificate's key was not accepted.", input: 'client-certificate', fix: () => CERTIFICATE_FIX },
   50012: { summary: 'The client assertion was not accepted.', input: 'client-certificate', fix: () => CERTIFICATE_FIX },
   7000214: {
@@ -127,7 +132,8 @@ const EXPLANATIONS: Record<number, Explanation> = {
   },
   70021: {
     summary: 'No federated credential on the app matches the GitHub ID token presented.',
-    fix: () => `${FEDERATION_FIX} A federated credential created in the last few minutes may not have propagated yet: wait and run the job again.`
+    fix: () =>
+      `${FEDERATION_FIX} A federated credential created in the last few minutes may not have propagated yet: wait and run the job again.`
   },
   700211: { summary: "No federated credential matches the token's issuer.", fix: () => FEDERATION_FIX },
   700212: { summary: "No federated credential matches the token's audience.", input: 'oidc-audience', fix: () => FEDERATION_FIX },

@@ -86,11 +86,15 @@ function networkError(error: unknown, url: string): ActionError {
   const reason = error instanceof Error ? error.message : String(error)
   const transient = typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code)
   const host = new URL(url).host
-  return new ActionError('network', `Could not reach ${host}: ${reason}${typeof code === 'string' && !reason.includes(code) ? ` (${code})` : ''}.`, {
-    transient,
-    hint: transient
-      ? undefined
-      : "The connection failed for a reason another try will not fix: for a TLS error, check 'authority-host' and any TLS-inspecting proxy (its CA goes in NODE_EXTRA_CA_CERTS).",
-    cause: error
-  })
+  return new ActionError(
+    'network',
+    `Could not reach ${host}: ${reason}${typeof code === 'string' && !reason.includes(code) ? ` (${code})` : ''}.`,
+    {
+      transient,
+      hint: transient
+        ? undefined
+        : "The connection failed for a reason another try will not fix: for a TLS error, check 'authority-host' and any TLS-inspecting proxy (its CA goes in NODE_EXTRA_CA_CERTS).",
+      cause: error
+    }
+  )
 }

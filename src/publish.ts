@@ -21,7 +21,9 @@ export async function publish(
   const tenant = facts.tenantId && facts.tenantId !== settings.tenantId ? `${settings.tenantId} (${facts.tenantId})` : settings.tenantId
   const minutes = Math.round((token.expiresOn.getTime() - io.now()) / 60_000)
   const roles = facts.decoded ? `roles: ${facts.roles.join(', ') || 'none'}` : 'roles: unknown (opaque token)'
-  io.log.info(`Got a token for app ${app} in tenant ${tenant}, scope ${settings.scope}, ${roles}; it expires at ${expiresOn} (in ${minutes} min).`)
+  io.log.info(
+    `Got a token for app ${app} in tenant ${tenant}, scope ${settings.scope}, ${roles}; it expires at ${expiresOn} (in ${minutes} min).`
+  )
 
   if (settings.jobSummary) {
     const cell = (text: string) => text.replace(/[|\\`<>]/g, c => `\\${c}`) || '-'

@@ -54,7 +54,9 @@ export async function withRetry<T>(
       const wait = error.retryAfterMs ?? backoffMs(n, clock.random)
       const left = budget.deadline - clock.now()
       if (wait >= left) throw pastDeadline(error, n, wait, clock.now(), budget)
-      log.debug(`${what}: waiting ${(wait / 1000).toFixed(1)} s ${error.retryAfterMs === undefined ? '(back-off)' : '(Retry-After)'} before attempt ${n + 1}`)
+      log.debug(
+        `${what}: waiting ${(wait / 1000).toFixed(1)} s ${error.retryAfterMs === undefined ? '(back-off)' : '(Retry-After)'} before attempt ${n + 1}`
+      )
       await clock.sleep(wait)
     }
   }

@@ -117,7 +117,7 @@ function parseTenantId(value: string): string {
     throw invalidInput(
       'tenant-id',
       `'tenant-id' is '${value}', which does not name a tenant.`,
-      "An app-only token is issued by one tenant, the one whose admin granted the permissions: give its Directory (tenant) ID (a GUID) or a verified domain such as contoso.onmicrosoft.com."
+      'An app-only token is issued by one tenant, the one whose admin granted the permissions: give its Directory (tenant) ID (a GUID) or a verified domain such as contoso.onmicrosoft.com.'
     )
   }
   if (isGuid(value)) return value.toLowerCase()

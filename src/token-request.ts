@@ -50,7 +50,10 @@ export async function requestToken(
   if (response.status === 200) {
     const accessToken = body?.access_token
     if (typeof accessToken !== 'string' || !accessToken) {
-      throw badResponse(response, body ? `JSON without an access_token (fields: ${Object.keys(body).join(', ') || 'none'})` : 'a body that is not JSON')
+      throw badResponse(
+        response,
+        body ? `JSON without an access_token (fields: ${Object.keys(body).join(', ') || 'none'})` : 'a body that is not JSON'
+      )
     }
     io.mask(accessToken)
     const expiresIn = Number(body?.expires_in)
@@ -60,16 +63,18 @@ export async function requestToken(
 
   const retryAfterMs = parseRetryAfter(response.headers['retry-after'], io.now())
   if (body && typeof body.error === 'string') {
-    throw explainEntraError(response.status, body as EntraErrorBody, { ...settings, clientRequestId }, {
-      retryAfterMs,
-      notesOnRejection: credential.notesOnRejection
-    })
+    throw explainEntraError(
+      response.status,
+      body as EntraErrorBody,
+      { ...settings, clientRequestId },
+      {
+        retryAfterMs,
+        notesOnRejection: credential.notesOnRejection
+      }
+    )
   }
   throw new ActionError('http-error', `The token endpoint answered HTTP ${response.status} with ${describeBody(response)}.`, {
-    hint:
-      response.status === 404
-        ? "Check 'authority-host' and 'tenant-id': the URL was not a token endpoint."
-        : undefined,
+    hint: response.status === 404 ? "Check 'authority-host' and 'tenant-id': the URL was not a token endpoint." : undefined,
     details: [`client-request-id: ${clientRequestId}`],
     transient: TRANSIENT_STATUSES.has(response.status),
     retryAfterMs

@@ -30,7 +30,9 @@ describe.each([
     expect(lines[0]).toBe(`::add-mask::${DEMO.clientSecret}`)
     expect(masks(result)).toEqual([DEMO.clientSecret, token])
     expect(lines.findIndex(l => l === `::add-mask::${token}`)).toBeLessThan(lines.findIndex(l => l.startsWith('Got a token')))
-    expect(result.stdout).toMatch(/Got a token for app 'graph-token-action demo' \(aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\) in tenant contoso\.onmicrosoft\.com \(11111111-2222-3333-4444-555555555555\)/)
+    expect(result.stdout).toMatch(
+      /Got a token for app 'graph-token-action demo' \(aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\) in tenant contoso\.onmicrosoft\.com \(11111111-2222-3333-4444-555555555555\)/
+    )
     expect(result.stderr).toBe('')
     expect(leaks(result, { secret: DEMO.clientSecret, token })).toEqual([])
     // Identifiers are not masked: users pass them on.
@@ -42,7 +44,12 @@ it('sends the secret in the body only', async () => {
   await e2e.run()
   const [request] = e2e.simulator.requests
   expect(request.url).toBe(`/${DEMO.tenantId}/oauth2/v2.0/token`)
-  expect(request.form).toEqual({ client_id: DEMO.clientId, client_secret: DEMO.clientSecret, grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' })
+  expect(request.form).toEqual({
+    client_id: DEMO.clientId,
+    client_secret: DEMO.clientSecret,
+    grant_type: 'client_credentials',
+    scope: 'https://graph.microsoft.com/.default'
+  })
   expect(JSON.stringify(request.headers)).not.toContain(DEMO.clientSecret)
 })
 
@@ -51,7 +58,9 @@ it('explains a wrong secret with exactly one request, exit 1 and no stack trace'
   expect(result.code).toBe(1)
   expect(tokenOf()).toBe(1)
   const [error] = annotations(result)
-  expect(error).toMatch(/^Entra ID refused the token request \(AADSTS7000215, HTTP 401\): The client secret is wrong\. Put the secret's Value/)
+  expect(error).toMatch(
+    /^Entra ID refused the token request \(AADSTS7000215, HTTP 401\): The client secret is wrong\. Put the secret's Value/
+  )
   expect(error).toMatch(/\nTrace ID: [0-9a-f-]{36}\nCorrelation ID: [0-9a-f-]{36}\nTimestamp: /)
   expect(error).toContain(`client-request-id: ${e2e.simulator.requests[0].headers['client-request-id']}`)
   expect(result.stdout + result.stderr).not.toMatch(/\n\s+at /)
@@ -103,13 +112,25 @@ describe('bad input', () => {
     ['tenant-id consumers', { 'tenant-id': 'consumers' }, "'tenant-id' is 'consumers'"],
     ['a malformed client-id', { 'client-id': 'my-app' }, "'client-id' is not a GUID"],
     ['a scope without /.default', { scope: 'User.Read.All' }, "'scope' must be a resource's /.default"],
-    ['an unknown cloud', { cloud: 'germany' }, "'cloud' is 'germany', which is not a known cloud. Use one of: public, usgov, usgov-dod, china."],
+    [
+      'an unknown cloud',
+      { cloud: 'germany' },
+      "'cloud' is 'germany', which is not a known cloud. Use one of: public, usgov, usgov-dod, china."
+    ],
     ['an http authority-host', { 'authority-host': 'http://127.0.0.1:1' }, "'authority-host' must use https"],
-    ['an authority-host with credentials', { 'authority-host': 'https://u:p@127.0.0.1:1' }, "'authority-host' must not contain credentials"],
+    [
+      'an authority-host with credentials',
+      { 'authority-host': 'https://u:p@127.0.0.1:1' },
+      "'authority-host' must not contain credentials"
+    ],
     ['an authority-host with a path', { 'authority-host': 'https://127.0.0.1:1/x' }, "'authority-host' must not have a path"],
     ['an authority-host with a query', { 'authority-host': 'https://127.0.0.1:1?x' }, "'authority-host' must not have a query"],
     ['an authority-host with a fragment', { 'authority-host': 'https://127.0.0.1:1#x' }, "'authority-host' must not have a fragment"],
-    ['both a secret and a certificate', { 'client-certificate': '-----BEGIN CERTIFICATE-----' }, "Both 'client-secret' and 'client-certificate' are set"],
+    [
+      'both a secret and a certificate',
+      { 'client-certificate': '-----BEGIN CERTIFICATE-----' },
+      "Both 'client-secret' and 'client-certificate' are set"
+    ],
     ['max-attempts 0', { 'max-attempts': '0' }, "'max-attempts' must be a whole number from 1 to 100"],
     ['max-attempts not a number', { 'max-attempts': 'many' }, "'max-attempts' must be a whole number"],
     ['timeout-seconds 0', { 'timeout-seconds': '0' }, "'timeout-seconds' must be a positive number"],

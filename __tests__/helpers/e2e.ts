@@ -55,7 +55,13 @@ export function annotations(result: RunResult, kind = 'error'): string[] {
   return result.stdout
     .split('\n')
     .filter((line: string) => line.startsWith(`::${kind}::`))
-    .map((line: string) => line.slice(kind.length + 4).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'))
+    .map((line: string) =>
+      line
+        .slice(kind.length + 4)
+        .replace(/%0D/g, '\r')
+        .replace(/%0A/g, '\n')
+        .replace(/%25/g, '%')
+    )
 }
 
 /** Lines registered with ::add-mask::, in order. */

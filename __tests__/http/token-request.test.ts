@@ -22,7 +22,11 @@ function tokenEndpoint(...replies: [number, unknown, Record<string, string>?][])
   for (const [status, body, headers] of replies) {
     scope.post(PATH).reply(function (_uri, requestBody) {
       seen.push({ headers: this.req.headers, body: Object.fromEntries(new URLSearchParams(requestBody as string)) })
-      return [status, typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': typeof body === 'string' ? 'text/html' : 'application/json', ...headers }]
+      return [
+        status,
+        typeof body === 'string' ? body : JSON.stringify(body),
+        { 'content-type': typeof body === 'string' ? 'text/html' : 'application/json', ...headers }
+      ]
     })
   }
   return { scope, seen }
@@ -49,7 +53,12 @@ describe('the token request', () => {
     const fake = io()
     await run(fake)
     expect(seen).toHaveLength(1)
-    expect(seen[0].body).toEqual({ client_id: CLIENT, client_secret: SECRET, grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' })
+    expect(seen[0].body).toEqual({
+      client_id: CLIENT,
+      client_secret: SECRET,
+      grant_type: 'client_credentials',
+      scope: 'https://graph.microsoft.com/.default'
+    })
     expect(seen[0].headers).toMatchObject({
       'content-type': 'application/x-www-form-urlencoded;charset=utf-8',
       accept: 'application/json',
@@ -84,7 +93,12 @@ describe('the token request', () => {
 
   it('goes to the cloud and tenant domain given, with the scope given', async () => {
     const scope = nock('https://login.microsoftonline.us')
-      .post('/contoso.onmicrosoft.us/oauth2/v2.0/token', { client_id: CLIENT, client_secret: SECRET, grant_type: 'client_credentials', scope: 'https://dod-graph.microsoft.us/.default' })
+      .post('/contoso.onmicrosoft.us/oauth2/v2.0/token', {
+        client_id: CLIENT,
+        client_secret: SECRET,
+        grant_type: 'client_credentials',
+        scope: 'https://dod-graph.microsoft.us/.default'
+      })
       .reply(200, OK)
     await run(io({ cloud: 'usgov-dod', 'tenant-id': 'contoso.onmicrosoft.us' }))
     expect(scope.isDone()).toBe(true)
@@ -109,12 +123,16 @@ describe('retries', () => {
   })
 
   it('retries a reset connection', async () => {
-    nock(LOGIN).post(PATH).replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
+    nock(LOGIN)
+      .post(PATH)
+      .replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
     tokenEndpoint([200, OK])
     const fake = io()
     await run(fake)
     expect(fake.outputs.token).toBe(TOKEN)
-    expect(fake.logs.map(l => l.message)).toContain('token request: attempt 1 of 4 failed: Could not reach login.microsoftonline.com: socket hang up (ECONNRESET).')
+    expect(fake.logs.map(l => l.message)).toContain(
+      'token request: attempt 1 of 4 failed: Could not reach login.microsoftonline.com: socket hang up (ECONNRESET).'
+    )
   })
 
   it('retries a transient AADSTS code even on a 400', async () => {
@@ -136,7 +154,9 @@ describe('retries', () => {
     const { seen } = tokenEndpoint([500, '<html>oops</html>'], [500, '<html>oops</html>'], [500, '<html>oops</html>'])
     const error = await failure(run(io({ 'max-attempts': '3' })))
     expect(seen).toHaveLength(3)
-    expect(error.message).toMatch(/^Gave up after 3 attempts\. The last one: The token endpoint answered HTTP 500 with 17 bytes of text\/html\./)
+    expect(error.message).toMatch(
+      /^Gave up after 3 attempts\. The last one: The token endpoint answered HTTP 500 with 17 bytes of text\/html\./
+    )
   })
 
   it('does not follow a redirect with the secret', async () => {
@@ -209,8 +229,17 @@ describe('certificate credential', () => {
 })
 
 describe('GitHub OIDC credential', () => {
-  const env = { ACTIONS_ID_TOKEN_REQUEST_URL: 'https://pipelines.actions.example/idtoken/abc?api-version=2.0', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token-xyz' }
-  const idToken = (n: number) => fakeJwt({ iss: 'https://token.actions.githubusercontent.com', sub: 'repo:octo-org/octo-repo:ref:refs/heads/main', aud: 'api://AzureADTokenExchange', n })
+  const env = {
+    ACTIONS_ID_TOKEN_REQUEST_URL: 'https://pipelines.actions.example/idtoken/abc?api-version=2.0',
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token-xyz'
+  }
+  const idToken = (n: number) =>
+    fakeJwt({
+      iss: 'https://token.actions.githubusercontent.com',
+      sub: 'repo:octo-org/octo-repo:ref:refs/heads/main',
+      aud: 'api://AzureADTokenExchange',
+      n
+    })
 
   function idTokenEndpoint(...replies: [number, unknown][]) {
     const seen: Record<string, string | string[] | undefined>[] = []
@@ -252,7 +281,14 @@ describe('GitHub OIDC credential', () => {
 
   it('explains a subject mismatch with the claims presented and a matching federated credential', async () => {
     idTokenEndpoint([200, { value: idToken(1) }])
-    tokenEndpoint([401, entraError(700213, 'invalid_client', "No matching federated identity record found for presented assertion subject 'repo:octo-org/octo-repo:ref:refs/heads/main'.")])
+    tokenEndpoint([
+      401,
+      entraError(
+        700213,
+        'invalid_client',
+        "No matching federated identity record found for presented assertion subject 'repo:octo-org/octo-repo:ref:refs/heads/main'."
+      )
+    ])
     const error = await failure(run(io({ 'client-secret': '' }, env)))
     const text = error.render()
     expect(text).toContain('subject  (sub): repo:octo-org/octo-repo:ref:refs/heads/main  <- differs')
@@ -274,4 +310,3 @@ describe('bad input', () => {
     expect(error.name).toBe('InputErrors')
   })
 })
-

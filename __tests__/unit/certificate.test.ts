@@ -8,7 +8,17 @@ import { createClientCertificate, makeTempDir } from '../../scripts/certificates
 import { CLIENT, fakeIo, START } from '../helpers/fake-io.js'
 
 type Made = ReturnType<typeof createClientCertificate>
-let plain: Made, other: Made, pkcs1: Made, encrypted: Made, ec: Made, weak: Made, ca: Made, leaf: Made, expired: Made, future: Made, soon: Made
+let plain: Made,
+  other: Made,
+  pkcs1: Made,
+  encrypted: Made,
+  ec: Made,
+  weak: Made,
+  ca: Made,
+  leaf: Made,
+  expired: Made,
+  future: Made,
+  soon: Made
 let NOW: number
 
 beforeAll(() => {
@@ -73,10 +83,20 @@ describe('loadCertificate rejects, naming the input', () => {
     ['text that is not PEM', () => 'not a certificate', 'client-certificate', /not PEM text/],
     ['a certificate without its key', () => plain.certPem, 'client-certificate', /has no private key/],
     ['a key without its certificate', () => plain.keyPem, 'client-certificate', /no certificate/],
-    ['a key that belongs to another certificate', () => `${other.certPem}${plain.keyPem}`, 'client-certificate', /does not match the certificate \(CN=other\)/],
+    [
+      'a key that belongs to another certificate',
+      () => `${other.certPem}${plain.keyPem}`,
+      'client-certificate',
+      /does not match the certificate \(CN=other\)/
+    ],
     ['an EC key', () => ec.pem, 'client-certificate', /is EC; Entra ID accepts only RSA/],
     ['an RSA key under 2048 bits', () => weak.pem, 'client-certificate', /has 1024 bits; Entra ID needs at least 2048/],
-    ['an encrypted key without a password', () => encrypted.pem, 'client-certificate-password', /encrypted, and 'client-certificate-password' is empty/]
+    [
+      'an encrypted key without a password',
+      () => encrypted.pem,
+      'client-certificate-password',
+      /encrypted, and 'client-certificate-password' is empty/
+    ]
   ])('%s', (_, pem, input, message) => {
     const error = failure(pem())
     expect(error.input).toBe(input)
@@ -118,7 +138,15 @@ describe('certificateCredential', () => {
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString())
     expect(header).toEqual({ alg: 'PS256', typ: 'JWT', 'x5t#S256': info.thumbprintSha256 })
     const now = Math.floor(START / 1000)
-    expect(claims).toEqual({ aud: tokenUrl, iss: CLIENT, sub: CLIENT, jti: expect.stringMatching(/^[0-9a-f-]{36}$/), nbf: now, iat: now, exp: now + 600 })
+    expect(claims).toEqual({
+      aud: tokenUrl,
+      iss: CLIENT,
+      sub: CLIENT,
+      jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      nbf: now,
+      iat: now,
+      exp: now + 600
+    })
     const publicKey = new X509Certificate(plain.certPem).publicKey
     const pss = { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
     expect(verify('sha256', Buffer.from(`${h}.${p}`), pss, Buffer.from(s, 'base64url'))).toBe(true)
@@ -141,7 +169,9 @@ describe('certificateCredential', () => {
     const io = fakeIo()
     const info = loadCertificate(soon.pem, '', NOW)
     certificateCredential(info, CLIENT, { ...io, now: () => NOW })
-    expect(io.logs).toEqual([{ level: 'warning', message: expect.stringMatching(new RegExp(`expires on ${info.validTo.toISOString()}, in 9 days`)) }])
+    expect(io.logs).toEqual([
+      { level: 'warning', message: expect.stringMatching(new RegExp(`expires on ${info.validTo.toISOString()}, in 9 days`)) }
+    ])
     const quiet = fakeIo()
     certificateCredential(loadCertificate(plain.pem, '', NOW), CLIENT, { ...quiet, now: () => NOW })
     expect(quiet.logs).toEqual([])

@@ -7,7 +7,13 @@ const GRAPH = 'https://graph.microsoft.com/.default'
 
 describe('inspectToken', () => {
   it('reads tenant, roles and app from a v1 Graph token', () => {
-    const token = fakeJwt({ tid: TENANT, roles: ['User.Read.All', 'Group.Read.All'], appid: CLIENT, app_displayname: 'Release bot', ver: '1.0' })
+    const token = fakeJwt({
+      tid: TENANT,
+      roles: ['User.Read.All', 'Group.Read.All'],
+      appid: CLIENT,
+      app_displayname: 'Release bot',
+      ver: '1.0'
+    })
     expect(inspectToken(token)).toEqual({
       facts: { tenantId: TENANT, roles: ['User.Read.All', 'Group.Read.All'], appName: 'Release bot', appId: CLIENT, decoded: true }
     })
@@ -37,7 +43,10 @@ describe('required roles', () => {
   const facts = inspectToken(fakeJwt({ tid: TENANT, roles: ['User.Read.All'] })).facts
 
   it('finds the missing ones, ignoring case', () => {
-    expect(findMissingRoles(['user.read.all', 'Group.Read.All', 'Sites.Read.All'], ['User.Read.All'])).toEqual(['Group.Read.All', 'Sites.Read.All'])
+    expect(findMissingRoles(['user.read.all', 'Group.Read.All', 'Sites.Read.All'], ['User.Read.All'])).toEqual([
+      'Group.Read.All',
+      'Sites.Read.All'
+    ])
   })
 
   it('names every missing permission in one error, with how to add and consent it', () => {
@@ -52,7 +61,9 @@ describe('required roles', () => {
     expect(error!.input).toBe('required-roles')
     const text = error!.render()
     expect(text).toMatch(/lacks 2 required permissions: Group.Read.All, Sites.Read.All \(it has: User.Read.All\)/)
-    expect(text).toContain(`App registrations > ${CLIENT} > API permissions > Add a permission > Microsoft Graph > Application permissions > Group.Read.All, Sites.Read.All`)
+    expect(text).toContain(
+      `App registrations > ${CLIENT} > API permissions > Add a permission > Microsoft Graph > Application permissions > Group.Read.All, Sites.Read.All`
+    )
     expect(text).toContain('Grant admin consent')
     expect(text).toContain(`az ad app permission add --id ${CLIENT} --api 00000003-0000-0000-c000-000000000000`)
     expect(text).toContain("appRoles[?value=='Sites.Read.All'].id")
@@ -65,7 +76,9 @@ describe('required roles', () => {
   })
 
   it('fails when roles are required but the token cannot be read', () => {
-    expect(() => checkRequiredRoles(['User.Read.All'], inspectToken('opaque').facts, CLIENT, GRAPH)).toThrow(/not a JWT whose roles can be read/)
+    expect(() => checkRequiredRoles(['User.Read.All'], inspectToken('opaque').facts, CLIENT, GRAPH)).toThrow(
+      /not a JWT whose roles can be read/
+    )
   })
 })
 

@@ -4,7 +4,13 @@ import { entraCode, explainEntraError, isTransientCode } from '../../src/entra-e
 import { CLIENT, SECRET, TENANT } from '../helpers/fake-io.js'
 import { entraError } from '../fixtures/entra-errors.js'
 
-const context = { clientId: CLIENT, tenantId: TENANT, cloud: 'public', scope: 'https://graph.microsoft.com/.default', clientRequestId: 'req-1' }
+const context = {
+  clientId: CLIENT,
+  tenantId: TENANT,
+  cloud: 'public',
+  scope: 'https://graph.microsoft.com/.default',
+  clientRequestId: 'req-1'
+}
 
 describe('explainEntraError', () => {
   it.each([
@@ -55,9 +61,11 @@ describe('explainEntraError', () => {
     const notes = clientSecret('3f2504e0-4f89-11d3-9a0c-0305e82c3301').notesOnRejection
     const error = explainEntraError(401, entraError(7000215, 'invalid_client', 'bad'), context, { notesOnRejection: notes })
     expect(error.hint).toMatch(/shape of a GUID: that is the secret's Secret ID/)
-    expect(explainEntraError(401, entraError(7000215, 'invalid_client', 'x'), context, { notesOnRejection: clientSecret(SECRET).notesOnRejection }).hint).toMatch(
-      /not its Secret ID/
-    )
+    expect(
+      explainEntraError(401, entraError(7000215, 'invalid_client', 'x'), context, {
+        notesOnRejection: clientSecret(SECRET).notesOnRejection
+      }).hint
+    ).toMatch(/not its Secret ID/)
   })
 })
 

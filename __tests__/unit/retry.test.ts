@@ -72,7 +72,9 @@ describe('withRetry', () => {
     const error = await withRetry('token request', fn, budget(), io, io.log).catch(e => e)
     expect(calls).toEqual([1])
     expect(io.sleeps).toEqual([])
-    expect(error.message).toMatch(/Stopped after 1 attempt: Entra ID asked to wait 120 s \(Retry-After\), past the 60 s deadline; try again after 2026-11-25T10:02:00.000Z/)
+    expect(error.message).toMatch(
+      /Stopped after 1 attempt: Entra ID asked to wait 120 s \(Retry-After\), past the 60 s deadline; try again after 2026-11-25T10:02:00.000Z/
+    )
   })
 
   it('stops when back-off would pass the deadline', async () => {

@@ -101,11 +101,14 @@ describe('parseSettings', () => {
     expect(errors[0][1]).toMatch(message)
   })
 
-  it.each(['', 'my-app', '00001111-aaaa-2222-bbbb-3333cccc444g', '{00001111-aaaa-2222-bbbb-3333cccc4444}'])("rejects client-id '%s'", value => {
-    const [[input, message]] = errorsFor({ 'client-id': value })
-    expect(input).toBe('client-id')
-    expect(message).toMatch(/Application \(client\) ID/)
-  })
+  it.each(['', 'my-app', '00001111-aaaa-2222-bbbb-3333cccc444g', '{00001111-aaaa-2222-bbbb-3333cccc4444}'])(
+    "rejects client-id '%s'",
+    value => {
+      const [[input, message]] = errorsFor({ 'client-id': value })
+      expect(input).toBe('client-id')
+      expect(message).toMatch(/Application \(client\) ID/)
+    }
+  )
 
   it('rejects a scope without /.default, explaining app-only tokens', () => {
     const [[input, message]] = errorsFor({ scope: 'User.Read.All' })
@@ -114,7 +117,9 @@ describe('parseSettings', () => {
   })
 
   it('rejects two scopes', () => {
-    expect(errorsFor({ scope: 'https://graph.microsoft.com/.default https://vault.azure.net/.default' })[0][1]).toMatch(/more than one scope/)
+    expect(errorsFor({ scope: 'https://graph.microsoft.com/.default https://vault.azure.net/.default' })[0][1]).toMatch(
+      /more than one scope/
+    )
   })
 
   it('rejects an unknown cloud, listing the valid ones', () => {
@@ -135,7 +140,9 @@ describe('parseSettings', () => {
   })
 
   it('rejects a secret and a certificate together', () => {
-    expect(errorsFor({ 'client-certificate': '-----BEGIN CERTIFICATE-----' })[0][1]).toMatch(/Both 'client-secret' and 'client-certificate'/)
+    expect(errorsFor({ 'client-certificate': '-----BEGIN CERTIFICATE-----' })[0][1]).toMatch(
+      /Both 'client-secret' and 'client-certificate'/
+    )
   })
 
   it('without any credential explains the three ways, the permissions block and empty secrets', () => {
@@ -148,7 +155,9 @@ describe('parseSettings', () => {
   })
 
   it('uses GitHub OIDC when no secret or certificate is given and the job can get an ID token', () => {
-    const settings = parseSettings(raw({ 'client-secret': '', idTokenRequestUrl: 'https://example.test/idtoken?api-version=2.0', idTokenRequestToken: 'req' }))
+    const settings = parseSettings(
+      raw({ 'client-secret': '', idTokenRequestUrl: 'https://example.test/idtoken?api-version=2.0', idTokenRequestToken: 'req' })
+    )
     expect(settings.credential).toEqual({
       kind: 'github-oidc',
       audience: 'api://AzureADTokenExchange',

@@ -49,7 +49,11 @@ export function loadCertificate(pem: string, password: string, now: number): Cer
     )
   }
   if (keyBlocks.length > 1) {
-    throw invalidInput('client-certificate', "'client-certificate' has more than one private key.", 'Keep only the key of the certificate registered on the app.')
+    throw invalidInput(
+      'client-certificate',
+      "'client-certificate' has more than one private key.",
+      'Keep only the key of the certificate registered on the app.'
+    )
   }
   if (certBlocks.length === 0) {
     throw invalidInput(
@@ -64,7 +68,11 @@ export function loadCertificate(pem: string, password: string, now: number): Cer
     try {
       return new X509Certificate(block.text)
     } catch {
-      throw invalidInput('client-certificate', "'client-certificate' has a CERTIFICATE block that cannot be read.", 'Export the certificate again as PEM.')
+      throw invalidInput(
+        'client-certificate',
+        "'client-certificate' has a CERTIFICATE block that cannot be read.",
+        'Export the certificate again as PEM.'
+      )
     }
   })
   const certificate = certificates.find(c => c.checkPrivateKey(key))
@@ -121,7 +129,11 @@ function readPrivateKey(text: string, label: string, password: string): KeyObjec
           "'client-certificate-password' does not decrypt the private key in 'client-certificate'.",
           'Use the passphrase the key was exported with.'
         )
-      : invalidInput('client-certificate', "The private key in 'client-certificate' cannot be read.", 'Export it again as PEM (PKCS#8 or PKCS#1).')
+      : invalidInput(
+          'client-certificate',
+          "The private key in 'client-certificate' cannot be read.",
+          'Export it again as PEM (PKCS#8 or PKCS#1).'
+        )
   }
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0
   if (key.asymmetricKeyType !== 'rsa') {

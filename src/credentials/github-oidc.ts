@@ -49,13 +49,17 @@ export function githubOidcCredential(settings: OidcSettings, io: Pick<Io, 'http'
       io.mask(value)
       return value
     }
-    throw new ActionError('id-token', `GitHub did not give an ID token: HTTP ${response.status}${response.status === 200 ? ' without a value' : ''}.`, {
-      transient: TRANSIENT_STATUSES.has(response.status),
-      hint:
-        response.status === 401 || response.status === 403
-          ? "The job's ID-token request was refused; check that the job has 'permissions: id-token: write'."
-          : undefined
-    })
+    throw new ActionError(
+      'id-token',
+      `GitHub did not give an ID token: HTTP ${response.status}${response.status === 200 ? ' without a value' : ''}.`,
+      {
+        transient: TRANSIENT_STATUSES.has(response.status),
+        hint:
+          response.status === 401 || response.status === 403
+            ? "The job's ID-token request was refused; check that the job has 'permissions: id-token: write'."
+            : undefined
+      }
+    )
   }
 
   return {
@@ -87,9 +91,15 @@ const TRAPS: [Part, string][] = [
   ['subject', "A job with 'environment:' presents repo:OWNER/REPO:environment:NAME, not its branch."],
   ['subject', 'A pull request presents repo:OWNER/REPO:pull_request (underscore), not pull-request.'],
   ['subject', 'Matching is case-sensitive: write owner and repository exactly as GitHub does (AADSTS7002138).'],
-  ['subject', 'Repositories created, renamed or transferred after 2026-07-15, and those that opted in, present the immutable form repo:OWNER@OWNER_ID/REPO@REPO_ID:..., which the portal now proposes; older ones present repo:OWNER/REPO:....'],
+  [
+    'subject',
+    'Repositories created, renamed or transferred after 2026-07-15, and those that opted in, present the immutable form repo:OWNER@OWNER_ID/REPO@REPO_ID:..., which the portal now proposes; older ones present repo:OWNER/REPO:....'
+  ],
   ['subject', 'A customised subject template (gh api repos/OWNER/REPO/actions/oidc/customization/sub) replaces the whole subject.'],
-  ['issuer', `The issuer is ${GITHUB_ISSUER} with no trailing slash; GitHub Enterprise Server (https://HOST/_services/token) and enterprises with a unique issuer (${GITHUB_ISSUER}/ENTERPRISE) present their own.`],
+  [
+    'issuer',
+    `The issuer is ${GITHUB_ISSUER} with no trailing slash; GitHub Enterprise Server (https://HOST/_services/token) and enterprises with a unique issuer (${GITHUB_ISSUER}/ENTERPRISE) present their own.`
+  ],
   ['audience', "The audience must equal the federated credential's single audience; never append /.default."]
 ]
 
@@ -118,6 +128,9 @@ function explainFederation(code: number | undefined, presented: Presented, setti
     `  az ad app federated-credential create --id ${settings.clientId} --parameters '${parameters}'`,
     ...TRAPS.filter(([part]) => !blamed || part === blamed).map(([, trap]) => `- ${trap}`)
   ]
-  if (code === 70021) notes.push('- A federated credential created in the last few minutes may not have propagated yet: wait a few minutes and run the job again.')
+  if (code === 70021)
+    notes.push(
+      '- A federated credential created in the last few minutes may not have propagated yet: wait a few minutes and run the job again.'
+    )
   return { details: notes.filter(Boolean) }
 }
