@@ -3,7 +3,7 @@
 // certificate assertion, federated credential, scope) and answers with the same JSON shapes and
 // AADSTS codes (shared/reference/entra-protocol.md), so the action can be run end to end without
 // a tenant: by `npm start`, the end-to-end tests and the benchmark.
-import { constants, createHash, createPublicKey, generateKeyPairSync, randomUUID, sign, verify, X509Certificate } from 'node:crypto'
+import { constants, createHash, generateKeyPairSync, randomUUID, sign, verify, X509Certificate } from 'node:crypto'
 import https from 'node:https'
 
 const b64u = data => Buffer.from(data).toString('base64url')
@@ -56,15 +56,21 @@ export async function startEntraSimulator(options) {
     if (fault)
       return send(res, fault.status, fault.body ?? '', { 'content-type': fault.contentType ?? 'application/json', ...fault.headers })
 
-    if (route === 'idtoken') return issueIdToken(req, url, res)
-    const match = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname)
-    if (req.method !== 'POST' || !match) return send(res, 404, '<html><body>Not found</body></html>', { 'content-type': 'text/html' })
-    const result = handleToken(decodeURIComponent(match[1]), form, `https://${req.headers.host}${url.pathname}`, req.headers)
-    send(res, result.status, JSON.stringify(result.body), {
-      'content-type': 'application/json; charset=utf-8',
-      'x-ms-request-id': result.body.trace_id ?? randomUUID(),
-      ...(req.headers['return-client-request-id'] === 'true' ? { 'client-request-id': req.headers['client-request-id'] } : {})
-    })
+    try {
+      if (route === 'idtoken') return issueIdToken(req, url, res)
+      const match = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname)
+      if (req.method !== 'POST' || !match) return send(res, 404, '<html><body>Not found</body></html>', { 'content-type': 'text/html' })
+      const result = handleToken(decodeURIComponent(match[1]), form, `https://${req.headers.host}${url.pathname}`, req.headers)
+      send(res, result.status, JSON.stringify(result.body), {
+        'content-type': 'application/json; charset=utf-8',
+        'x-ms-request-id': result.body.trace_id ?? randomUUID(),
+        ...(req.headers['return-client-request-id'] === 'true' ? { 'client-request-id': req.headers['client-request-id'] } : {})
+      })
+    } catch (error) {
+      // A bug in the simulator answers like a broken gateway rather than hanging the test.
+      console.error(error)
+      send(res, 500, `simulator error: ${error.message}`, { 'content-type': 'text/plain' })
+    }
   })
   server.on('connection', socket => {
     sockets.add(socket)
@@ -243,7 +249,7 @@ export async function startEntraSimulator(options) {
       )
     }
     const pss = {
-      key: createPublicKey(certificate.publicKey),
+      key: certificate.publicKey,
       padding: constants.RSA_PKCS1_PSS_PADDING,
       saltLength: constants.RSA_PSS_SALTLEN_DIGEST
     }
