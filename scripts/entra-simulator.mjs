@@ -35,7 +35,7 @@ export async function startEntraSimulator(options) {
   const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const githubKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const usedJtis = new Set()
-  /** Every request received, in order: { route, method, url, headers, form }. */
+  /** Every request received, in order: { route, method, url, headers, form, at }. */
   const requests = []
   /** Scripted faults, consumed one per request of that route before normal handling. */
   const faults = { token: [], idtoken: [] }
@@ -48,7 +48,7 @@ export async function startEntraSimulator(options) {
     const url = new URL(req.url, `https://${req.headers.host}`)
     const route = url.pathname === '/_services/idtoken' ? 'idtoken' : 'token'
     const form = req.method === 'POST' ? Object.fromEntries(new URLSearchParams(body)) : undefined
-    requests.push({ route, method: req.method, url: req.url, headers: req.headers, form })
+    requests.push({ route, method: req.method, url: req.url, headers: req.headers, form, at: Date.now() })
 
     const fault = faults[route].shift()
     if (fault?.hang) return // accept, never answer
