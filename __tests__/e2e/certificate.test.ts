@@ -42,7 +42,10 @@ describe.each<[string, () => Made, string]>([
 ])('a certificate with %s', (_, made, password) => {
   it('gets a token with a signed assertion and no secret, and prints no key material', async () => {
     const certificate = made()
-    const result = await e2e.run({ 'client-secret': '', 'client-certificate': certificate.pem, 'client-certificate-password': password }, { RUNNER_DEBUG: '1' })
+    const result = await e2e.run(
+      { 'client-secret': '', 'client-certificate': certificate.pem, 'client-certificate-password': password },
+      { RUNNER_DEBUG: '1' }
+    )
     expect(result.code).toBe(0)
     const [request] = e2e.simulator.requests
     expect(request.form).toMatchObject({ client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' })
@@ -67,7 +70,9 @@ it('explains a certificate not uploaded to the app, showing subject, thumbprints
   expect(result.code).toBe(1)
   const x509 = new X509Certificate(unregistered.certPem)
   const [error] = annotations(result)
-  expect(error).toMatch(/^Entra ID refused the token request \(AADSTS700027, HTTP 401\): The client assertion's signature was not accepted\. Upload this certificate's public part/)
+  expect(error).toMatch(
+    /^Entra ID refused the token request \(AADSTS700027, HTTP 401\): The client assertion's signature was not accepted\. Upload this certificate's public part/
+  )
   expect(error).toContain('Certificate presented: CN=not-uploaded')
   expect(error).toContain(x509.fingerprint.replaceAll(':', ''))
   expect(error).toContain(`Valid from ${new Date(x509.validFrom).toISOString()}`)
@@ -75,10 +80,25 @@ it('explains a certificate not uploaded to the app, showing subject, thumbprints
 })
 
 describe.each<[string, () => Record<string, string>, string, RegExp]>([
-  ['a key that does not match the certificate', () => ({ 'client-certificate': `${plain.certPem}${unregistered.keyPem}` }), 'client-certificate', /does not match the certificate/],
+  [
+    'a key that does not match the certificate',
+    () => ({ 'client-certificate': `${plain.certPem}${unregistered.keyPem}` }),
+    'client-certificate',
+    /does not match the certificate/
+  ],
   ['an expired certificate', () => ({ 'client-certificate': expired.pem }), 'client-certificate', /expired on 2021-01-01T00:00:00\.000Z/],
-  ['an encrypted key without its password', () => ({ 'client-certificate': encrypted.pem }), 'client-certificate-password', /is encrypted, and 'client-certificate-password' is empty/],
-  ['an encrypted key with a wrong password', () => ({ 'client-certificate': encrypted.pem, 'client-certificate-password': 'nope' }), 'client-certificate-password', /does not decrypt/],
+  [
+    'an encrypted key without its password',
+    () => ({ 'client-certificate': encrypted.pem }),
+    'client-certificate-password',
+    /is encrypted, and 'client-certificate-password' is empty/
+  ],
+  [
+    'an encrypted key with a wrong password',
+    () => ({ 'client-certificate': encrypted.pem, 'client-certificate-password': 'nope' }),
+    'client-certificate-password',
+    /does not decrypt/
+  ],
   ['text that is not PEM', () => ({ 'client-certificate': 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC' }), 'client-certificate', /is not PEM text/]
 ])('%s', (_, inputs, input, message) => {
   it(`fails before any request, naming '${input}'`, async () => {

@@ -29,7 +29,9 @@ it('warns when a Graph token carries no roles, saying how to grant admin consent
   expect(result.code).toBe(0)
   expect(result.outputs.roles).toBe('')
   const [warning] = annotations(result, 'warning')
-  expect(warning).toMatch(/^The token has no roles: app 22222222-3333-4444-5555-666666666666 holds no Microsoft Graph application permission with admin consent, so Graph will answer 403 Authorization_RequestDenied\./)
+  expect(warning).toMatch(
+    /^The token has no roles: app 22222222-3333-4444-5555-666666666666 holds no Microsoft Graph application permission with admin consent, so Graph will answer 403 Authorization_RequestDenied\./
+  )
   expect(warning).toContain('az ad app permission admin-consent --id 22222222-3333-4444-5555-666666666666')
 })
 
@@ -38,7 +40,9 @@ it('fails naming every missing required role, and does not write the token', asy
   expect(result.code).toBe(1)
   expect(result.outputs).toEqual({})
   const [error] = annotations(result)
-  expect(error).toMatch(/^The token lacks 2 required permissions: Sites\.ReadWrite\.All, Mail\.Send \(it has: User\.Read\.All, Group\.Read\.All\)\./)
+  expect(error).toMatch(
+    /^The token lacks 2 required permissions: Sites\.ReadWrite\.All, Mail\.Send \(it has: User\.Read\.All, Group\.Read\.All\)\./
+  )
   expect(error).toContain('Application permissions > Sites.ReadWrite.All, Mail.Send')
   expect(error).toContain("appRoles[?value=='Mail.Send'].id")
   expect(leaks(result, { secret: DEMO.clientSecret })).toEqual([])

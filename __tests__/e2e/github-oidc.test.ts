@@ -50,7 +50,10 @@ it('exchanges the job ID token for an access token: two requests, no secret, not
   expect(idRequest.route).toBe('idtoken')
   expect(new URL(idRequest.url, 'https://x').searchParams.get('audience')).toBe('api://AzureADTokenExchange')
   expect(idRequest.headers.authorization).toBe(`Bearer ${REQUEST_TOKEN}`)
-  expect(tokenRequest.form).toMatchObject({ client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_id: DEMO.clientId })
+  expect(tokenRequest.form).toMatchObject({
+    client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    client_id: DEMO.clientId
+  })
   expect(tokenRequest.form).not.toHaveProperty('client_secret')
   expect(masks(result)).toEqual([REQUEST_TOKEN, tokenRequest.form!.client_assertion, result.outputs.token])
   expect(result.outputs.roles).toBe('User.Read.All')
@@ -76,7 +79,9 @@ it('explains a subject mismatch with the claims presented and the federated cred
   const result = await runOidc()
   expect(result.code).toBe(1)
   const [error] = annotations(result)
-  expect(error).toMatch(/^Entra ID refused the token request \(AADSTS700213, HTTP 401\): No federated credential matches the token's subject\./)
+  expect(error).toMatch(
+    /^Entra ID refused the token request \(AADSTS700213, HTTP 401\): No federated credential matches the token's subject\./
+  )
   expect(error).toContain('  subject  (sub): repo:octo-org/octo-repo:environment:production  <- differs')
   expect(error).toContain(`  issuer   (iss): ${ISSUER}\n`)
   expect(error).toContain('  audience (aud): api://AzureADTokenExchange\n')
