@@ -73,7 +73,9 @@ const floorEnv = () => ({
 
 /** Wall time of one whole process, spawn to exit, in ms; and its peak RSS when asked. */
 function time(script, env, { rss = false } = {}) {
-  const args = rss ? ['--import', 'data:text/javascript,process.on("exit",()=>process.stderr.write("RSS "+process.resourceUsage().maxRSS+"\\n"))', script] : [script]
+  const args = rss
+    ? ['--import', 'data:text/javascript,process.on("exit",()=>process.stderr.write("RSS "+process.resourceUsage().maxRSS+"\\n"))', script]
+    : [script]
   return new Promise((resolve, reject) => {
     const started = performance.now()
     const child = spawn(nodeBinary(), args, { env, stdio: ['ignore', 'ignore', 'pipe'] })
@@ -120,7 +122,10 @@ async function requestsFor(inputs, env = {}) {
 const requests = {
   'client-secret': await requestsFor(secretInputs),
   certificate: await requestsFor({ 'client-certificate': certificate.pem }),
-  'github-oidc': await requestsFor({}, { ACTIONS_ID_TOKEN_REQUEST_URL: simulator.idTokenRequestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN })
+  'github-oidc': await requestsFor(
+    {},
+    { ACTIONS_ID_TOKEN_REQUEST_URL: simulator.idTokenRequestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN }
+  )
 }
 
 const distDir = join(ROOT, 'dist')
@@ -131,7 +136,7 @@ const bundle = {
 const action_ = stats(samples.action)
 const floor_ = stats(samples.floor)
 const results = {
-  node: (await new Promise(r => spawn(nodeBinary(), ['--version']).stdout.on('data', d => r(String(d).trim())))),
+  node: await new Promise(r => spawn(nodeBinary(), ['--version']).stdout.on('data', d => r(String(d).trim()))),
   runs: RUNS,
   warmup: WARMUP,
   actionMs: action_,
@@ -153,5 +158,7 @@ console.log(`floor (bare node:https POST): median ${floor_.median} ms, min ${flo
 console.log(`median ratio action/floor: ${results.medianRatio} (goal: at most 1.15)`)
 console.log(`peak RSS: action ${Math.round(memory.actionKb / 1024)} MiB, floor ${Math.round(memory.floorKb / 1024)} MiB`)
 console.log(`bundle: dist/index.js ${bundle.indexBytes} B, dist/ ${bundle.distBytes} B (goal: dist/ at most 100 KB)`)
-console.log(`HTTPS requests: client-secret ${requests['client-secret']}, certificate ${requests.certificate}, github-oidc ${requests['github-oidc']}`)
+console.log(
+  `HTTPS requests: client-secret ${requests['client-secret']}, certificate ${requests.certificate}, github-oidc ${requests['github-oidc']}`
+)
 console.log('written to .bench/results.json')

@@ -1,6 +1,5 @@
 import * as core from '@actions/core'
 import { randomUUID } from 'node:crypto'
-import { setTimeout as delay } from 'node:timers/promises'
 import { createHttp, type Http } from './http-transport.js'
 import { USER_AGENT } from './version.js'
 
@@ -50,7 +49,7 @@ export function createIo(): Io {
     http: createHttp(USER_AGENT),
     uuid: randomUUID,
     now: Date.now,
-    sleep: ms => delay(ms),
+    sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
     random: Math.random
   }
 }
