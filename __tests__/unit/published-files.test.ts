@@ -1,0 +1,148 @@
+// What users and GitHub read besides the code: action.yml, the workflows, the examples, the
+// README's tables and workflow snippets. Each is checked with GitHub's own parser
+// (@actions/workflow-parser, which knows node24) and against action.yml.
+import { describe, expect, it } from '@jest/globals'
+import { convertWorkflowTemplate, NoOperationTraceWriter, type TemplateParseResult } from '@actions/workflow-parser'
+import { convertActionTemplate, parseAction, type ActionRunsNode } from '@actions/workflow-parser/actions/index'
+import { parseWorkflow } from '@actions/workflow-parser'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { VERSION } from '../../src/version.js'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8')
+const trace = new NoOperationTraceWriter()
+const errorsOf = (result: TemplateParseResult) => result.context.errors.getErrors().map(e => e.message)
+
+interface ActionSpec {
+  inputs: Record<string, { description: string; required?: boolean; default?: string }>
+  outputs: Record<string, { description: string }>
+}
+const action = parseYaml(read('action.yml')) as ActionSpec
+const readme = read('README.md')
+
+const yamlFiles = (dir: string) =>
+  readdirSync(join(ROOT, dir))
+    .filter(f => /\.ya?ml$/.test(f))
+    .map(f => `${dir}/${f}`)
+const workflows = yamlFiles('.github/workflows')
+const examples = yamlFiles('examples')
+// The README's complete workflows (fenced yaml blocks with a jobs: key).
+const readmeWorkflows = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map(m => m[1]).filter(text => /^jobs:/m.test(text))
+
+async function workflowErrors(name: string, content: string): Promise<string[]> {
+  const parsed = parseWorkflow({ name, content }, trace)
+  if (parsed.value) await convertWorkflowTemplate(parsed.context, parsed.value)
+  return errorsOf(parsed)
+}
+
+interface Step {
+  uses?: string
+  with?: Record<string, unknown>
+}
+interface Workflow {
+  permissions?: unknown
+  jobs: Record<string, { steps?: Step[]; uses?: string; permissions?: unknown }>
+}
+const stepsOf = (content: string) => Object.values((parseYaml(content) as Workflow).jobs).flatMap(job => job.steps ?? [])
+const isThisAction = (uses: string) => uses === './' || uses.startsWith('graph-token-action/graph-token-action@')
+
+describe('action.yml', () => {
+  it("passes GitHub's action schema and runs dist/index.js on node24", () => {
+    const parsed = parseAction({ name: 'action.yml', content: read('action.yml') }, trace)
+    expect(errorsOf(parsed)).toEqual([])
+    const template = convertActionTemplate(parsed.context, parsed.value!)
+    expect(template.runs).toMatchObject({ using: 'node24', main: 'dist/index.js' } satisfies Partial<ActionRunsNode>)
+    expect(template.branding).toBeDefined()
+  })
+
+  it('is rejected by the same check when broken, so the check can fail', () => {
+    const parsed = parseAction({ name: 'broken.yml', content: 'name: x\ndescription: y\nruns:\n  using: node99\n  main: a.js\n' }, trace)
+    expect(errorsOf(parsed).length).toBeGreaterThan(0)
+  })
+})
+
+describe('workflows and examples', () => {
+  it.each([...workflows, ...examples])("%s passes GitHub's workflow parser", async path => {
+    expect(await workflowErrors(path, read(path))).toEqual([])
+  })
+
+  it.each(readmeWorkflows.map((text, i) => [i + 1, text]))("README workflow #%s passes GitHub's workflow parser", async (_, text) => {
+    expect(await workflowErrors('README.md', text)).toEqual([])
+  })
+
+  it('finds the README workflows it checks (secret, certificate, OIDC at least)', () => {
+    expect(readmeWorkflows.length).toBeGreaterThanOrEqual(3)
+  })
+
+  it('rejects a broken workflow, so the check can fail', async () => {
+    expect(await workflowErrors('broken.yml', 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n')).not.toEqual([])
+  })
+
+  it.each([...examples, ...workflows])('%s sets permissions at the top, least privilege per job', path => {
+    expect((parseYaml(read(path)) as Workflow).permissions).toBeDefined()
+  })
+
+  it.each([...workflows, ...examples, ...readmeWorkflows.map((_, i) => `README workflow #${i + 1}`)])(
+    '%s pins every other action by full commit SHA',
+    path => {
+      const content = path.startsWith('README') ? readmeWorkflows[Number(path.split('#')[1]) - 1] : read(path)
+      const uses = stepsOf(content)
+        .map(step => step.uses)
+        .filter((u): u is string => Boolean(u) && !isThisAction(u!))
+      for (const u of uses) expect(u).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/)
+    }
+  )
+
+  it.each([...workflows, ...examples, ...readmeWorkflows.map((_, i) => `README workflow #${i + 1}`)])(
+    '%s passes this action only inputs that action.yml declares, and every required one',
+    path => {
+      const content = path.startsWith('README') ? readmeWorkflows[Number(path.split('#')[1]) - 1] : read(path)
+      const required = Object.entries(action.inputs)
+        .filter(([, spec]) => spec.required)
+        .map(([name]) => name)
+      for (const step of stepsOf(content).filter(s => s.uses && isThisAction(s.uses))) {
+        const given = Object.keys(step.with ?? {})
+        expect(given.filter(name => !(name in action.inputs))).toEqual([])
+        expect(required.filter(name => !given.includes(name))).toEqual([])
+      }
+    }
+  )
+})
+
+describe('README', () => {
+  // | `name` | required | default | description |
+  const rows = (heading: string) => {
+    const section = readme.split(/^## /m).find(s => s.startsWith(heading)) ?? ''
+    return [...section.matchAll(/^\|\s*`([\w-]+)`\s*\|(.*)\|$/gm)].map(m => [m[1], m[2].split('|').map(c => c.trim())] as const)
+  }
+
+  it('lists every input of action.yml, with its required flag and default, and no other', () => {
+    const table = rows('Inputs')
+    expect(table.map(([name]) => name)).toEqual(Object.keys(action.inputs))
+    for (const [name, [required, defaultValue]] of table) {
+      const spec = action.inputs[name]
+      expect([name, required]).toEqual([name, spec.required ? 'yes' : 'no'])
+      if (spec.default !== undefined) expect([name, defaultValue]).toEqual([name, `\`${spec.default}\``])
+      else expect(defaultValue).not.toMatch(/^`[^`]*`$/)
+    }
+  })
+
+  it('lists every output of action.yml and no other', () => {
+    expect(rows('Outputs').map(([name]) => name)).toEqual(Object.keys(action.outputs))
+  })
+
+  it('gives the whole set-up as npm ci, npm start and npm test, each on its own line', () => {
+    const development = readme.split(/^## /m).find(s => s.startsWith('Development')) ?? ''
+    for (const command of ['npm ci', 'npm start', 'npm test']) expect(development).toMatch(new RegExp(`^${command}$`, 'm'))
+  })
+})
+
+describe('version', () => {
+  it('is the same in package.json, the User-Agent and the CHANGELOG', () => {
+    const pkg = JSON.parse(read('package.json')) as { version: string }
+    expect(VERSION).toBe(pkg.version)
+    expect(read('CHANGELOG.md')).toContain(`## [${pkg.version}]`)
+  })
+})
