@@ -2,9 +2,8 @@
 // README's tables and workflow snippets. Each is checked with GitHub's own parser
 // (@actions/workflow-parser, which knows node24) and against action.yml.
 import { describe, expect, it } from '@jest/globals'
-import { convertWorkflowTemplate, NoOperationTraceWriter, type TemplateParseResult } from '@actions/workflow-parser'
+import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow, type TemplateParseResult } from '@actions/workflow-parser'
 import { convertActionTemplate, parseAction, type ActionRunsNode } from '@actions/workflow-parser/actions/index'
-import { parseWorkflow } from '@actions/workflow-parser'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
@@ -63,13 +62,15 @@ describe('action.yml', () => {
   })
 })
 
-describe('workflows and examples', () => {
-  it.each([...workflows, ...examples])("%s passes GitHub's workflow parser", async path => {
-    expect(await workflowErrors(path, read(path))).toEqual([])
-  })
+// Every workflow users or GitHub run: ours, the examples, and the README's complete ones.
+const sources: [string, string][] = [
+  ...[...workflows, ...examples].map(path => [path, read(path)] as [string, string]),
+  ...readmeWorkflows.map((text, i) => [`README workflow #${i + 1}`, text] as [string, string])
+]
 
-  it.each(readmeWorkflows.map((text, i) => [i + 1, text]))("README workflow #%s passes GitHub's workflow parser", async (_, text) => {
-    expect(await workflowErrors('README.md', text)).toEqual([])
+describe('workflows and examples', () => {
+  it.each(sources)("%s passes GitHub's workflow parser", async (name, content) => {
+    expect(await workflowErrors(name, content)).toEqual([])
   })
 
   it('finds the README workflows it checks (secret, certificate, OIDC at least)', () => {
@@ -80,35 +81,23 @@ describe('workflows and examples', () => {
     expect(await workflowErrors('broken.yml', 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n')).not.toEqual([])
   })
 
-  it.each([...examples, ...workflows])('%s sets permissions at the top, least privilege per job', path => {
-    expect((parseYaml(read(path)) as Workflow).permissions).toBeDefined()
+  it.each(sources)('%s sets permissions at the top, least privilege per job', (_, content) => {
+    expect((parseYaml(content) as Workflow).permissions).toBeDefined()
   })
 
-  it.each([...workflows, ...examples, ...readmeWorkflows.map((_, i) => `README workflow #${i + 1}`)])(
-    '%s pins every other action by full commit SHA',
-    path => {
-      const content = path.startsWith('README') ? readmeWorkflows[Number(path.split('#')[1]) - 1] : read(path)
-      const uses = stepsOf(content)
-        .map(step => step.uses)
-        .filter((u): u is string => Boolean(u) && !isThisAction(u!))
-      for (const u of uses) expect(u).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/)
-    }
-  )
+  it.each(sources)('%s pins every other action by full commit SHA', (_, content) => {
+    const others = stepsOf(content).flatMap(step => (step.uses && !isThisAction(step.uses) ? [step.uses] : []))
+    for (const uses of others) expect(uses).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/)
+  })
 
-  it.each([...workflows, ...examples, ...readmeWorkflows.map((_, i) => `README workflow #${i + 1}`)])(
-    '%s passes this action only inputs that action.yml declares, and every required one',
-    path => {
-      const content = path.startsWith('README') ? readmeWorkflows[Number(path.split('#')[1]) - 1] : read(path)
-      const required = Object.entries(action.inputs)
-        .filter(([, spec]) => spec.required)
-        .map(([name]) => name)
-      for (const step of stepsOf(content).filter(s => s.uses && isThisAction(s.uses))) {
-        const given = Object.keys(step.with ?? {})
-        expect(given.filter(name => !(name in action.inputs))).toEqual([])
-        expect(required.filter(name => !given.includes(name))).toEqual([])
-      }
+  it.each(sources)('%s passes this action only inputs that action.yml declares, and every required one', (_, content) => {
+    const required = Object.keys(action.inputs).filter(name => action.inputs[name].required)
+    for (const step of stepsOf(content).filter(s => s.uses && isThisAction(s.uses))) {
+      const given = Object.keys(step.with ?? {})
+      expect(given.filter(name => !(name in action.inputs))).toEqual([])
+      expect(required.filter(name => !given.includes(name))).toEqual([])
     }
-  )
+  })
 })
 
 describe('README', () => {
