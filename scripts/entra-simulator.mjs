@@ -278,22 +278,12 @@ export async function startEntraSimulator(options) {
     const federated = app.federated ?? []
     if (federated.length === 0)
       return oauthError(401, 'invalid_client', 70021, 'No matching federated identity record found for presented assertion.')
+    const noRecordFor = (code, claim, value) =>
+      oauthError(401, 'invalid_client', code, `No matching federated identity record found for presented assertion ${claim} '${value}'.`)
     const byIssuer = federated.filter(f => f.issuer === claims.iss)
-    if (byIssuer.length === 0)
-      return oauthError(
-        401,
-        'invalid_client',
-        700211,
-        `No matching federated identity record found for presented assertion issuer '${claims.iss}'.`
-      )
+    if (byIssuer.length === 0) return noRecordFor(700211, 'issuer', claims.iss)
     const byAudience = byIssuer.filter(f => f.audience === claims.aud)
-    if (byAudience.length === 0)
-      return oauthError(
-        401,
-        'invalid_client',
-        700212,
-        `No matching federated identity record found for presented assertion audience '${claims.aud}'.`
-      )
+    if (byAudience.length === 0) return noRecordFor(700212, 'audience', claims.aud)
     if (byAudience.some(f => f.subject === claims.sub)) return undefined
     if (byAudience.some(f => f.subject.toLowerCase() === claims.sub.toLowerCase())) {
       return oauthError(
