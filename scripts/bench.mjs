@@ -2,12 +2,12 @@
 // does the same single HTTPS POST with node:https and writes the output file. Both run as whole
 // processes on Node 24 (the node24 runtime), alternating, after a warm-up, against the local
 // Entra ID simulator. Prints the figures and writes them to .bench/results.json.
-import { spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createClientCertificate, createServerTls, makeTempDir } from './certificates.mjs'
 import { DEMO, startEntraSimulator } from './entra-simulator.mjs'
-import { inputEnv, nodeBinary, ROOT } from './runner.mjs'
+import { nodeBinary, ROOT, runAction } from './runner.mjs'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20)
 const WARMUP = 3
@@ -52,41 +52,30 @@ req.end(body)
 `
 )
 
-function baseEnv() {
-  const output = join(dir, `out-${Math.random().toString(36).slice(2)}`)
-  writeFileSync(output, '')
-  return { PATH: process.env.PATH, GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: output, RUNNER_TEMP: dir, NODE_EXTRA_CA_CERTS: tls.caPath }
+const withCa = env => ({ NODE_EXTRA_CA_CERTS: tls.caPath, ...env })
+const secretInputs = { 'client-secret': DEMO.clientSecret }
+const actionRun = (inputs = secretInputs, env = {}) => ({
+  inputs: { 'tenant-id': DEMO.tenantId, 'client-id': DEMO.clientId, 'authority-host': simulator.url, ...inputs },
+  env: withCa(env)
+})
+// The same runner environment for the floor; it reads its three values from plain variables.
+const floorRun = {
+  script: floor,
+  env: withCa({
+    TOKEN_URL: `${simulator.url}/${DEMO.tenantId}/oauth2/v2.0/token`,
+    CLIENT_ID: DEMO.clientId,
+    CLIENT_SECRET: DEMO.clientSecret
+  })
 }
 
-const actionEnv = (inputs, extra = {}) => ({
-  ...baseEnv(),
-  ...inputEnv({ 'tenant-id': DEMO.tenantId, 'client-id': DEMO.clientId, 'authority-host': simulator.url, ...inputs }),
-  ...extra
-})
-const secretInputs = { 'client-secret': DEMO.clientSecret }
-const floorEnv = () => ({
-  ...baseEnv(),
-  TOKEN_URL: `${simulator.url}/${DEMO.tenantId}/oauth2/v2.0/token`,
-  CLIENT_ID: DEMO.clientId,
-  CLIENT_SECRET: DEMO.clientSecret
-})
-
 /** Wall time of one whole process, spawn to exit, in ms; and its peak RSS when asked. */
-function time(script, env, { rss = false } = {}) {
-  const args = rss
-    ? ['--import', 'data:text/javascript,process.on("exit",()=>process.stderr.write("RSS "+process.resourceUsage().maxRSS+"\\n"))', script]
-    : [script]
-  return new Promise((resolve, reject) => {
-    const started = performance.now()
-    const child = spawn(nodeBinary(), args, { env, stdio: ['ignore', 'ignore', 'pipe'] })
-    let stderr = ''
-    child.stderr.on('data', c => (stderr += c))
-    child.on('error', reject)
-    child.on('close', code => {
-      if (code !== 0) return reject(new Error(`${script} exited ${code}: ${stderr}`))
-      resolve({ ms: performance.now() - started, rssKb: Number(/RSS (\d+)/.exec(stderr)?.[1]) })
-    })
-  })
+async function time(run, { rss = false } = {}) {
+  const nodeArgs = rss
+    ? ['--import', 'data:text/javascript,process.on("exit",()=>process.stderr.write("RSS "+process.resourceUsage().maxRSS+"\\n"))']
+    : []
+  const result = await runAction({ ...run, nodeArgs })
+  if (result.code !== 0) throw new Error(`${run.script ?? 'dist/index.js'} exited ${result.code}: ${result.stderr}`)
+  return { ms: result.ms, rssKb: Number(/RSS (\d+)/.exec(result.stderr)?.[1]) }
 }
 
 const stats = values => {
@@ -96,27 +85,26 @@ const stats = values => {
   return { median: round(median), min: round(sorted[0]), max: round(sorted.at(-1)) }
 }
 const round = n => Math.round(n * 10) / 10
-const action = join(ROOT, 'dist', 'index.js')
 
 for (let i = 0; i < WARMUP; i++) {
-  await time(action, actionEnv(secretInputs))
-  await time(floor, floorEnv())
+  await time(actionRun())
+  await time(floorRun)
 }
 const samples = { action: [], floor: [] }
 for (let i = 0; i < RUNS; i++) {
   // Alternate, so drift in the machine's load touches both alike.
-  samples.action.push((await time(action, actionEnv(secretInputs))).ms)
-  samples.floor.push((await time(floor, floorEnv())).ms)
+  samples.action.push((await time(actionRun())).ms)
+  samples.floor.push((await time(floorRun)).ms)
 }
 
 const memory = {
-  actionKb: (await time(action, actionEnv(secretInputs), { rss: true })).rssKb,
-  floorKb: (await time(floor, floorEnv(), { rss: true })).rssKb
+  actionKb: (await time(actionRun(), { rss: true })).rssKb,
+  floorKb: (await time(floorRun, { rss: true })).rssKb
 }
 
 async function requestsFor(inputs, env = {}) {
   simulator.reset()
-  await time(action, actionEnv(inputs, env))
+  await time(actionRun(inputs, env))
   return simulator.requests.length
 }
 const requests = {
@@ -136,7 +124,7 @@ const bundle = {
 const action_ = stats(samples.action)
 const floor_ = stats(samples.floor)
 const results = {
-  node: await new Promise(r => spawn(nodeBinary(), ['--version']).stdout.on('data', d => r(String(d).trim()))),
+  node: execFileSync(nodeBinary(), ['--version'], { encoding: 'utf8' }).trim(),
   runs: RUNS,
   warmup: WARMUP,
   actionMs: action_,

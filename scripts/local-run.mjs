@@ -8,7 +8,7 @@
 import { readFileSync, rmSync } from 'node:fs'
 import { createServerTls, makeTempDir } from './certificates.mjs'
 import { DEMO, startEntraSimulator } from './entra-simulator.mjs'
-import { runAction } from './runner.mjs'
+import { runAction, unescapeCommandValue } from './runner.mjs'
 
 const env = process.env
 const real = Boolean(env.TENANT_ID && env.CLIENT_ID && (env.CLIENT_SECRET || env.CLIENT_CERTIFICATE_FILE))
@@ -70,7 +70,7 @@ function renderCommand(line) {
   const command = /^::([a-z-]+)(?: [^:]*)?::(.*)$/.exec(line)
   if (!command) return line || undefined
   const [, name, raw] = command
-  const text = raw.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
+  const text = unescapeCommandValue(raw)
   if (name === 'add-mask') {
     masks.push(text)
     return undefined

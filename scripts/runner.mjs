@@ -30,6 +30,11 @@ export function inputEnv(inputs) {
   return env
 }
 
+/** The text of a workflow command as the runner reads it (core escapes %, CR and LF). */
+export function unescapeCommandValue(text) {
+  return text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
+}
+
 /** Reads the `name<<delimiter` blocks that core.setOutput appends to GITHUB_OUTPUT. */
 export function parseOutputFile(text) {
   const outputs = {}
@@ -39,10 +44,11 @@ export function parseOutputFile(text) {
 }
 
 /**
- * Runs the action once. Returns { code, stdout, stderr, outputs, summary, ms }.
- * options: inputs, env (more variables: NODE_EXTRA_CA_CERTS, proxies, RUNNER_DEBUG, OIDC), stdio 'inherit' to show the log live.
+ * Runs the action once. Returns { code, stdout, stderr, outputs, summary, ms }: ms from spawn to exit.
+ * options: inputs, env (more variables: NODE_EXTRA_CA_CERTS, proxies, RUNNER_DEBUG, OIDC), echo to
+ * show the log live; script and nodeArgs run another script in the same environment (the benchmark's floor).
  */
-export function runAction({ inputs = {}, env = {}, echo = false } = {}) {
+export function runAction({ inputs = {}, env = {}, echo = false, script = join(ROOT, 'dist', 'index.js'), nodeArgs = [] } = {}) {
   const dir = makeTempDir('runner-')
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary')
@@ -66,7 +72,7 @@ export function runAction({ inputs = {}, env = {}, echo = false } = {}) {
   }
   const started = performance.now()
   return new Promise((resolve, reject) => {
-    const child = spawn(nodeBinary(), [join(ROOT, 'dist', 'index.js')], { cwd: dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(nodeBinary(), [...nodeArgs, script], { cwd: dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', chunk => {

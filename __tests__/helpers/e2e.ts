@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs'
 import { createServerTls, makeTempDir } from '../../scripts/certificates.mjs'
 import { DEMO, startEntraSimulator } from '../../scripts/entra-simulator.mjs'
-import { findLeaks, runAction } from '../../scripts/runner.mjs'
+import { findLeaks, runAction, unescapeCommandValue } from '../../scripts/runner.mjs'
 
 /** A host name the test proxy resolves to the simulator; .test is reserved (RFC 2606). */
 export const PROXIED_HOST = 'login.entra.test'
@@ -50,26 +50,19 @@ export function leaks(result: RunResult, secrets: Record<string, string | undefi
   return findLeaks([result.stdout, result.stderr, result.summary].join('\n'), secrets)
 }
 
-/** The ::error:: annotations, unescaped as the runner shows them. */
-export function annotations(result: RunResult, kind = 'error'): string[] {
+/** The values of one workflow command (::error::, ::add-mask::, ...) on stdout, unescaped as the runner reads them. */
+function commandValues(result: RunResult, command: string): string[] {
+  const prefix = `::${command}::`
   return result.stdout
     .split('\n')
-    .filter((line: string) => line.startsWith(`::${kind}::`))
-    .map((line: string) =>
-      line
-        .slice(kind.length + 4)
-        .replace(/%0D/g, '\r')
-        .replace(/%0A/g, '\n')
-        .replace(/%25/g, '%')
-    )
+    .filter(line => line.startsWith(prefix))
+    .map(line => unescapeCommandValue(line.slice(prefix.length)))
 }
 
+/** The ::error:: (or ::warning::) annotations. */
+export const annotations = (result: RunResult, kind = 'error') => commandValues(result, kind)
+
 /** Lines registered with ::add-mask::, in order. */
-export function masks(result: RunResult): string[] {
-  return result.stdout
-    .split('\n')
-    .filter((line: string) => line.startsWith('::add-mask::'))
-    .map((line: string) => line.slice('::add-mask::'.length).replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%'))
-}
+export const masks = (result: RunResult) => commandValues(result, 'add-mask')
 
 export { DEMO }
