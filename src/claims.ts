@@ -1,5 +1,7 @@
 import { ActionError } from './errors.js'
 import { decodeClaims } from './jwt.js'
+import { isGuid } from './settings.js'
+import { shellQuote } from './shell-quote.js'
 
 /** What the access token says about itself, for outputs and the log. Empty when it is opaque. */
 export interface TokenFacts {
@@ -15,23 +17,39 @@ export interface TokenFacts {
   decoded: boolean
 }
 
-/** Reads the claims best-effort; `reason` says why they could not be read. */
-export function inspectToken(accessToken: string): { facts: TokenFacts; reason?: string } {
+// A role value as Entra allows it: no white space, no control characters (learn.microsoft.com,
+// "Add app roles to your application": "Value ... can't contain spaces").
+const ROLE_VALUE = /^[^\s\p{Cc}\p{Cf}]+$/u
+
+/**
+ * Reads the claims best-effort; `reason` says why they could not be read. The outputs carry only
+ * what they promise, so a `tid` that is not a GUID and role values that could not be one are
+ * dropped, each with a note for the debug log.
+ */
+export function inspectToken(accessToken: string): { facts: TokenFacts; reason?: string; dropped: string[] } {
   const decoded = decodeClaims(accessToken)
   if ('reason' in decoded) {
-    return { facts: { tenantId: '', roles: [], appName: '', appId: '', decoded: false }, reason: decoded.reason }
+    return { facts: { tenantId: '', roles: [], appName: '', appId: '', decoded: false }, reason: decoded.reason, dropped: [] }
   }
   const { claims } = decoded
+  const dropped: string[] = []
   const text = (value: unknown) => (typeof value === 'string' ? value : '')
-  const roles = Array.isArray(claims.roles) ? claims.roles.filter((r): r is string => typeof r === 'string') : []
+  const tid = text(claims.tid)
+  if (tid && !isGuid(tid)) dropped.push(`The token's tid claim is not a GUID (${JSON.stringify(tid)}); the tenant-id output stays empty.`)
+  const roles: string[] = []
+  for (const role of Array.isArray(claims.roles) ? claims.roles : []) {
+    if (typeof role === 'string' && ROLE_VALUE.test(role)) roles.push(role)
+    else dropped.push(`The token's roles claim has a value that is not a role name (${JSON.stringify(role)}); it is left out.`)
+  }
   return {
     facts: {
-      tenantId: text(claims.tid),
+      tenantId: isGuid(tid) ? tid.toLowerCase() : '',
       roles,
       appName: text(claims.app_displayname),
       appId: text(claims.appid) || text(claims.azp),
       decoded: true
-    }
+    },
+    dropped
   }
 }
 
@@ -52,9 +70,9 @@ export function howToGrant(roles: string[], clientId: string, scope: string): st
     'az:',
     ...list.map(
       role =>
-        `  az ad app permission add --id ${clientId} --api ${api} --api-permissions "$(az ad sp show --id ${api} --query "appRoles[?value=='${role}'].id" -o tsv)=Role"`
+        `  az ad app permission add --id ${shellQuote(clientId)} --api ${shellQuote(api)} --api-permissions "$(az ad sp show --id ${shellQuote(api)} --query ${shellQuote(`appRoles[?value==\`${JSON.stringify(role)}\`].id`)} -o tsv)=Role"`
     ),
-    `  az ad app permission admin-consent --id ${clientId}`,
+    `  az ad app permission admin-consent --id ${shellQuote(clientId)}`,
     'A token keeps the roles it was issued with: run the job again after consent.'
   ].join('\n')
 }

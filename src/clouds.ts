@@ -1,7 +1,8 @@
 /**
  * The Microsoft clouds a workflow can target. Hosts, Graph endpoints and federation audiences from
- * learn.microsoft.com "National cloud deployments" and the managed-identity-as-FIC audience list
- * (shared/reference/entra-protocol.md §5). Tokens are not interchangeable across clouds.
+ * learn.microsoft.com "National cloud deployments" (graph/deployments) and the audiences of
+ * "Configure an application to trust a managed identity" (entra/workload-id). Tokens are not
+ * interchangeable across clouds.
  */
 export interface Cloud {
   /** Login host, as an origin. */

@@ -12,29 +12,45 @@ export interface Deadline {
   signal: AbortSignal
   /** Aborts at the deadline or after one attempt's time limit, whichever comes first. */
   attemptSignal(): AbortSignal
+  /**
+   * Settles with `work`, or rejects with the timeout error when the deadline passes first, even
+   * if `work` never settles (a library that lost track of a socket). Stops the timer either way.
+   */
+  bound<T>(work: Promise<T>): Promise<T>
 }
 
 export function startDeadline(now: number, timeoutMs: number): Deadline {
   const seconds = timeoutMs / 1000
   const controller = new AbortController()
-  // unref: a finished run must not wait for the timer.
-  setTimeout(() => {
+  // Not unref'd: while the run is pending, this timer is what guarantees that it ends.
+  const timer = setTimeout(() => {
     controller.abort(
       new ActionError('timeout', `Timed out: no token within ${seconds} s.`, {
         input: 'timeout-seconds',
         hint: "Entra ID or the network did not answer in time; see the debug log for each attempt, and raise 'timeout-seconds' if your network is slow."
       })
     )
-  }, timeoutMs).unref()
+  }, timeoutMs)
   return {
     at: now + timeoutMs,
     signal: controller.signal,
     attemptSignal() {
       const attempt = new AbortController()
+      // unref: the deadline keeps the process alive while it matters; this one must not after.
       setTimeout(() => {
         attempt.abort(new ActionError('timeout', `No answer within ${ATTEMPT_TIMEOUT_MS / 1000} s.`, { transient: true }))
       }, ATTEMPT_TIMEOUT_MS).unref()
       return AbortSignal.any([controller.signal, attempt.signal])
+    },
+    async bound(work) {
+      const expired = new Promise<never>((_, reject) => {
+        controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true })
+      })
+      try {
+        return await Promise.race([work, expired])
+      } finally {
+        clearTimeout(timer)
+      }
     }
   }
 }

@@ -1,5 +1,7 @@
 import type { RejectionNotes } from './credentials/credential.js'
 import { ActionError } from './errors.js'
+import { isTransientStatus } from './retry.js'
+import { isGuid } from './settings.js'
 
 /** What a rejection is explained against: the settings the user controls. */
 export interface RejectionContext {
@@ -9,6 +11,8 @@ export interface RejectionContext {
   scope: string
   /** Our client-request-id header, which the sign-in logs record. */
   clientRequestId: string
+  /** host[:port] of the token endpoint, to name it when the answer is not Entra's. */
+  host: string
 }
 
 interface Explanation {
@@ -27,8 +31,8 @@ const FEDERATION_FIX =
   "Make the app registration's federated credential match the token presented below exactly (Certificates & secrets > Federated credentials): issuer, subject and audience are compared case-sensitively."
 
 /**
- * AADSTS codes and how the user fixes them (learn.microsoft.com "Microsoft Entra authentication
- * and authorization error codes"; shared/reference/entra-protocol.md §7). Microsoft warns that
+ * AADSTS codes and how the user fixes them (learn.microsoft.com/entra/identity-platform/reference-error-codes,
+ * "Microsoft Entra authentication and authorization error codes"). Microsoft warns that
  * codes and texts may change, so an unknown code falls back to Entra's own description.
  */
 const EXPLANATIONS: Record<number, Explanation> = {
@@ -64,7 +68,9 @@ const EXPLANATIONS: Record<number, Explanation> = {
     summary: 'The tenant was not found.',
     input: 'tenant-id',
     fix: c =>
-      `Use the Directory (tenant) ID from the app registration's Overview page, or check the domain '${c.tenantId}' for typos; a tenant in a national cloud needs 'cloud' (now ${c.cloud}).`
+      isGuid(c.tenantId)
+        ? `No tenant in the ${c.cloud} cloud has the GUID in 'tenant-id' (${c.tenantId}): copy the Directory (tenant) ID from the app registration's Overview page, and if the tenant is in a national cloud, set 'cloud'.`
+        : `No tenant has the domain in 'tenant-id' (${c.tenantId}): check it for typos, or use the Directory (tenant) ID (a GUID) from the app registration's Overview page; a tenant in a national cloud needs 'cloud' (now ${c.cloud}).`
   },
   900023: {
     summary: 'The tenant identifier is neither a GUID nor a valid domain.',
@@ -179,27 +185,53 @@ function retryLater(): string {
   return 'Run the job again in a few minutes; https://status.cloud.microsoft lists incidents.'
 }
 
-/** The OAuth error body of RFC 6749 §5.2 with Entra's fields; every field optional. */
+/** The OAuth error body of RFC 6749 §5.2 with Entra's fields, each one checked for its type. */
 export interface EntraErrorBody {
-  error?: string
-  error_description?: string
-  error_codes?: unknown
-  timestamp?: string
-  trace_id?: string
-  correlation_id?: string
+  error: string
+  error_description: string
+  error_codes: number[]
+  timestamp: string
+  trace_id: string
+  correlation_id: string
+}
+
+/**
+ * Reads an OAuth error from any JSON object: a field of an unexpected type (a number where text
+ * belongs, error_codes that is not an array) is treated as absent, never trusted. Undefined when
+ * the body is not an OAuth error at all (no string `error`).
+ */
+export function readEntraError(body: Record<string, unknown> | undefined): EntraErrorBody | undefined {
+  if (!body || typeof body.error !== 'string') return undefined
+  const text = (value: unknown) => (typeof value === 'string' ? value : '')
+  return {
+    error: body.error,
+    error_description: text(body.error_description),
+    error_codes: Array.isArray(body.error_codes) ? body.error_codes.filter((c): c is number => Number.isInteger(c)) : [],
+    timestamp: text(body.timestamp),
+    trace_id: text(body.trace_id),
+    correlation_id: text(body.correlation_id)
+  }
 }
 
 /** The AADSTS code: error_codes[0], else the number in the description. */
-export function entraCode(body: EntraErrorBody): number | undefined {
-  const codes = body.error_codes
-  if (Array.isArray(codes) && typeof codes[0] === 'number') return codes[0]
-  const match = /AADSTS(\d+)/.exec(body.error_description ?? '')
+export function entraCode(body: Pick<EntraErrorBody, 'error_codes' | 'error_description'>): number | undefined {
+  if (body.error_codes.length > 0) return body.error_codes[0]
+  const match = /AADSTS(\d+)/.exec(body.error_description)
   return match ? Number(match[1]) : undefined
 }
 
-/** Whether another attempt may succeed, decided on the AADSTS code alone. */
-export function isTransientCode(code: number | undefined): boolean {
-  return code !== undefined && EXPLANATIONS[code]?.transient === true
+// RFC 6749 §5.2 as extended by OpenID Connect Core §3.1.2.6: the server's own "try again later".
+const TRANSIENT_OAUTH_ERRORS = new Set(['temporarily_unavailable', 'server_error'])
+
+/**
+ * Whether another attempt may succeed. A known AADSTS code decides when there is one; otherwise
+ * the HTTP status (408, 429, 5xx) and the OAuth error (temporarily_unavailable, server_error)
+ * do, and any other 4xx is final.
+ */
+export function isTransientRejection(status: number, body: Pick<EntraErrorBody, 'error' | 'error_codes' | 'error_description'>): boolean {
+  const code = entraCode(body)
+  if (code !== undefined && EXPLANATIONS[code]) return EXPLANATIONS[code].transient === true
+  return isTransientStatus(status) || TRANSIENT_OAUTH_ERRORS.has(body.error)
 }
 
 /** Turns an OAuth error response into an ActionError in terms of the input to fix. */
@@ -213,10 +245,12 @@ export function explainEntraError(
   const notes = options.notesOnRejection?.(code) ?? { details: [] }
   const known = code === undefined ? undefined : EXPLANATIONS[code]
   const description = firstLine(body.error_description)
-  const label = code === undefined ? (body.error ?? `HTTP ${status}`) : `AADSTS${code}`
-  const message = known
-    ? `Entra ID refused the token request (${label}, HTTP ${status}): ${known.summary}`
-    : `Entra ID refused the token request (${label}, HTTP ${status}): ${description || body.error || 'no description given'}`
+  const label = code === undefined ? body.error : `AADSTS${code}`
+  // Only an answer with Entra's own marks is blamed on Entra: a gateway or a wrong
+  // 'authority-host' can answer with a bare OAuth error too.
+  const fromEntra = code !== undefined || Boolean(body.trace_id || body.correlation_id)
+  const who = fromEntra ? 'Entra ID refused the token request' : `The token endpoint at ${context.host} refused the token request`
+  const message = `${who} (${label}, HTTP ${status}): ${known ? known.summary : description || body.error}`
   const details = [
     ...notes.details,
     known && description ? `Entra ID said: ${description}` : '',
@@ -229,14 +263,19 @@ export function explainEntraError(
     input: known?.input,
     hint: notes.hint ?? known?.fix(context),
     details,
-    // Classified on the code, never the status or the text.
-    transient: isTransientCode(code),
+    transient: isTransientRejection(status, body),
     retryAfterMs: options.retryAfterMs,
     entraCode: code
   })
 }
 
-/** The first line of Entra's description, which carries the AADSTS text; IDs follow it. */
-function firstLine(text: string | undefined): string {
-  return (text ?? '').split(/\r?\n/)[0].trim()
+/**
+ * The first line of Entra's description, which carries the AADSTS text, without the IDs that
+ * Entra appends (they are printed once, on their own lines, from the body's own fields).
+ */
+function firstLine(text: string): string {
+  return text
+    .split(/\r?\n/)[0]
+    .replace(/\s*Trace ID:.*$/s, '')
+    .trim()
 }

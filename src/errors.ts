@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'timeout' // an attempt or the whole acquisition ran out of time
   | 'id-token' // the GitHub OIDC ID token could not be had
   | 'missing-roles' // the token lacks a permission listed in 'required-roles'
+  | 'runner' // the runner's environment is not what an action needs (GITHUB_OUTPUT)
 
 export interface ActionErrorOptions {
   /** The action input the user should change, quoted as in action.yml. */
@@ -22,6 +23,8 @@ export interface ActionErrorOptions {
   retryAfterMs?: number
   /** The AADSTS code, when Entra ID gave one. */
   entraCode?: number
+  /** The host was never reached (DNS, refused, unroutable): nothing there answered at all. */
+  unreachable?: boolean
   cause?: unknown
 }
 
@@ -37,6 +40,7 @@ export class ActionError extends Error {
   readonly transient: boolean
   readonly retryAfterMs?: number
   readonly entraCode?: number
+  readonly unreachable: boolean
 
   constructor(code: ErrorCode, message: string, options: ActionErrorOptions = {}) {
     super(message, { cause: options.cause })
@@ -48,6 +52,7 @@ export class ActionError extends Error {
     this.transient = options.transient ?? false
     this.retryAfterMs = options.retryAfterMs
     this.entraCode = options.entraCode
+    this.unreachable = options.unreachable ?? false
   }
 
   /** The text of the one `::error::` annotation: message, hint, then details. */

@@ -1,14 +1,24 @@
-import { HttpClient } from '@actions/http-client'
+import http, { type IncomingMessage } from 'node:http'
+import https from 'node:https'
+import type { Socket } from 'node:net'
+import tls from 'node:tls'
 import { ActionError } from './errors.js'
-import type { RequestHandler } from '@actions/http-client/lib/interfaces'
+import type { Proxy } from './proxy.js'
+
+/** Entra ID's answers are a few KB; anything past this is not one, and is not read further. */
+export const MAX_BODY_BYTES = 1024 * 1024
 
 export interface HttpRequest {
   method: 'GET' | 'POST'
   url: string
   headers: Record<string, string>
   body?: string
-  /** Aborting it tears the connection down, also while the body is being read. */
+  /** Aborting it ends the request at any stage: CONNECT, TLS, waiting, or reading the body. */
   signal: AbortSignal
+  /** Tunnel through this proxy with CONNECT; absent: connect directly. */
+  proxy?: Proxy
+  /** Give up on connecting after this long (an endpoint that may not exist on this machine). */
+  connectTimeoutMs?: number
 }
 
 export interface HttpResponse {
@@ -22,49 +32,167 @@ export interface Http {
   request(request: HttpRequest): Promise<HttpResponse>
 }
 
+/** How far a request got: says what a failure means ("no answer" only when nothing arrived). */
+interface Progress {
+  stage: 'connecting' | 'waiting' | 'reading'
+  received: number
+  /** Content-Length, when the server declared one. */
+  expected?: number
+}
+
 /**
- * HTTP through @actions/http-client, for its proxy support (https_proxy, no_proxy; loopback is
- * never proxied). It has no cancellation of its own, so the abort signal is handed to
- * node:https through a request handler: a hung attempt is really closed, not just abandoned.
+ * HTTP on node:http and node:https, one connection per request, no redirects, no retries of its
+ * own. Every way a request can end settles it: an answer, an error, a connection that closes
+ * early, the size bound or the abort signal; and every socket opened for it (the proxy tunnel
+ * included) is destroyed when it settles, so nothing is left to keep the process alive.
  */
 export function createHttp(userAgent: string): Http {
-  return {
-    async request({ method, url, headers, body, signal }) {
-      signal.throwIfAborted()
-      const client = new HttpClient(userAgent, [withSignal(signal)], {
-        // Never follow a redirect with a secret in the body; never retry on our behalf.
-        allowRedirects: false,
-        allowRetries: false
-      })
-      try {
-        const response = await abortable(client.request(method, url, body ?? null, headers), signal)
-        const text = await abortable(response.readBody(), signal)
-        return { status: response.message.statusCode ?? 0, headers: response.message.headers, body: text }
-      } catch (error) {
-        // The deadline and attempt signals abort with an ActionError that says which limit it was.
-        if (signal.aborted && signal.reason instanceof ActionError) throw signal.reason
-        throw networkError(error, url)
-      } finally {
-        client.dispose()
+  return { request: request => send(request, userAgent) }
+}
+
+async function send(request: HttpRequest, userAgent: string): Promise<HttpResponse> {
+  request.signal.throwIfAborted()
+  const url = new URL(request.url)
+  const sockets = new Set<Socket>()
+  const progress: Progress = { stage: 'connecting', received: 0 }
+  let connectTimer: NodeJS.Timeout | undefined
+  let onAbort: (() => void) | undefined
+  try {
+    return await new Promise<HttpResponse>((resolve, reject) => {
+      onAbort = () => reject(abortError(request.signal.reason, progress, url))
+      request.signal.addEventListener('abort', onAbort, { once: true })
+      if (request.connectTimeoutMs !== undefined) {
+        connectTimer = setTimeout(() => reject(connectTimeout(url, request.connectTimeoutMs!)), request.connectTimeoutMs)
       }
-    }
+      const connected = () => {
+        clearTimeout(connectTimer)
+        progress.stage = 'waiting'
+      }
+      const track = (socket: Socket) => {
+        sockets.add(socket)
+        if (socket.connecting) socket.once('connect', connected)
+        else connected()
+      }
+      const start = (tunnel?: Socket) => {
+        const client = url.protocol === 'https:' ? https : http
+        const outgoing = client.request(url, {
+          method: request.method,
+          headers: {
+            'user-agent': userAgent,
+            ...request.headers,
+            ...(request.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(request.body)) })
+          },
+          // No agent with a tunnel: an agent would ignore createConnection and look the host up.
+          ...(tunnel
+            ? { agent: undefined, createConnection: () => tls.connect({ socket: tunnel, servername: serverName(url) }) }
+            : { agent: false })
+        })
+        outgoing.on('socket', track)
+        outgoing.on('error', error => reject(networkError(error, progress, url, request.proxy)))
+        outgoing.on('response', response => readBody(response, progress, url).then(resolve, reject))
+        outgoing.end(request.body)
+      }
+      if (request.proxy && url.protocol === 'https:') {
+        openTunnel(url, request.proxy, track).then(start, reject)
+      } else {
+        start()
+      }
+    })
+  } finally {
+    clearTimeout(connectTimer)
+    if (onAbort) request.signal.removeEventListener('abort', onAbort)
+    for (const socket of sockets) socket.destroy()
   }
 }
 
-function withSignal(signal: AbortSignal): RequestHandler {
-  return {
-    prepareRequest: options => Object.assign(options, { signal }),
-    canHandleAuthentication: () => false,
-    handleAuthentication: () => Promise.reject(new Error('not supported'))
-  }
-}
-
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason)
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+/** The body, read into chunks and joined once; at most MAX_BODY_BYTES; only when it is complete. */
+function readBody(response: IncomingMessage, progress: Progress, url: URL): Promise<HttpResponse> {
+  progress.stage = 'reading'
+  const declared = Number(response.headers['content-length'])
+  if (Number.isInteger(declared) && declared >= 0) progress.expected = declared
+  return new Promise((resolve, reject) => {
+    if ((progress.expected ?? 0) > MAX_BODY_BYTES) return reject(tooLarge(url, response.statusCode))
+    const chunks: Buffer[] = []
+    response.on('data', (chunk: Buffer) => {
+      progress.received += chunk.length
+      if (progress.received > MAX_BODY_BYTES) {
+        reject(tooLarge(url, response.statusCode))
+        response.destroy()
+        return
+      }
+      chunks.push(chunk)
+    })
+    const cutOff = (cause?: Error) => reject(truncated(progress, url, cause))
+    response.on('end', () => {
+      if (!response.complete) return cutOff()
+      resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') })
+    })
+    response.on('aborted', () => cutOff())
+    response.on('error', cutOff)
+    response.on('close', () => {
+      if (!response.complete) cutOff()
+    })
   })
+}
+
+/** An HTTP CONNECT tunnel through the proxy to the target's host and port (RFC 9110 §9.3.6). */
+function openTunnel(target: URL, proxy: Proxy, track: (socket: Socket) => void): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const authority = `${target.hostname}:${target.port || 443}`
+    const headers: Record<string, string> = { host: authority }
+    if (proxy.url.username) {
+      const credentials = `${decodeURIComponent(proxy.url.username)}:${decodeURIComponent(proxy.url.password)}`
+      headers['proxy-authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`
+    }
+    const client = proxy.url.protocol === 'https:' ? https : http
+    const connect = client.request({
+      hostname: unbracket(proxy.url.hostname),
+      port: proxy.url.port || (proxy.url.protocol === 'https:' ? 443 : 80),
+      method: 'CONNECT',
+      path: authority,
+      headers,
+      agent: false
+    })
+    connect.on('socket', track)
+    connect.once('connect', (response: IncomingMessage, socket: Socket) => {
+      if (response.statusCode === 200) return resolve(socket)
+      socket.destroy()
+      const status = response.statusCode ?? 0
+      reject(
+        new ActionError(
+          'network',
+          `The proxy ${proxy.address} (from ${proxy.variable}) refused to open a tunnel to ${authority}: HTTP ${status}.`,
+          {
+            transient: status >= 500,
+            hint:
+              status === 407
+                ? `The proxy wants credentials: put them in ${proxy.variable} as http://user:password@host:port (percent-encoded).`
+                : `Ask the proxy's administrator to allow HTTPS (CONNECT) to ${target.hostname}, or list it in no_proxy if the runner may reach it directly.`
+          }
+        )
+      )
+    })
+    connect.once('error', error =>
+      reject(
+        new ActionError('network', `Could not reach the proxy ${proxy.address} (from ${proxy.variable}): ${describe(error)}.`, {
+          transient: isTransientCode(error),
+          hint: `Check that the proxy is running and that ${proxy.variable} names it, or unset ${proxy.variable} if the runner may connect directly.`,
+          cause: error
+        })
+      )
+    )
+    connect.end()
+  })
+}
+
+/** Never assume a body is JSON: gateways answer HTML, and some proxies plain text. */
+export function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text)
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 // Failures of the connection itself, worth another try (reset, refused, DNS, a dropped proxy).
@@ -80,21 +208,79 @@ const TRANSIENT_NETWORK_CODES = new Set([
   'ENETUNREACH',
   'ENETDOWN'
 ])
+// Failures that mean the host could not be found or reached at all, as opposed to a bad answer.
+const UNREACHABLE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ETIMEDOUT'])
 
-function networkError(error: unknown, url: string): ActionError {
+function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown })?.code
+  return typeof code === 'string' ? code : undefined
+}
+
+function isTransientCode(error: unknown): boolean {
+  return TRANSIENT_NETWORK_CODES.has(errorCode(error) ?? '')
+}
+
+function describe(error: unknown): string {
   const reason = error instanceof Error ? error.message : String(error)
-  const transient = typeof code === 'string' && TRANSIENT_NETWORK_CODES.has(code)
-  const host = new URL(url).host
-  return new ActionError(
-    'network',
-    `Could not reach ${host}: ${reason}${typeof code === 'string' && !reason.includes(code) ? ` (${code})` : ''}.`,
-    {
-      transient,
-      hint: transient
+  const code = errorCode(error)
+  return code && !reason.includes(code) ? `${reason} (${code})` : reason
+}
+
+function networkError(error: unknown, progress: Progress, url: URL, proxy: Proxy | undefined): ActionError {
+  // A parse error or reset after the answer started: the body was cut off or malformed.
+  if (progress.stage === 'reading') return truncated(progress, url, error)
+  const code = errorCode(error)
+  const transient = isTransientCode(error)
+  const unreachable = UNREACHABLE_CODES.has(code ?? '')
+  return new ActionError('network', `Could not reach ${url.host}: ${describe(error)}.`, {
+    transient,
+    unreachable,
+    hint: unreachable
+      ? proxy
+        ? undefined
+        : `On a self-hosted runner, check that it can resolve and reach ${url.hostname}: DNS, firewall rules, and https_proxy/no_proxy if the network requires a proxy.`
+      : transient
         ? undefined
         : "The connection failed for a reason another try will not fix: for a TLS error, check 'authority-host' and any TLS-inspecting proxy (its CA goes in NODE_EXTRA_CA_CERTS).",
-      cause: error
-    }
+    cause: error
+  })
+}
+
+function truncated(progress: Progress, url: URL, cause?: unknown): ActionError {
+  const of = progress.expected === undefined ? ' of a body without a declared length' : ` of ${progress.expected}`
+  const why = cause ? ` (${describe(cause)})` : ''
+  return new ActionError('network', `The connection to ${url.host} closed after ${progress.received}${of} bytes${why}.`, {
+    transient: true,
+    cause
+  })
+}
+
+function tooLarge(url: URL, status: number | undefined): ActionError {
+  return new ActionError('bad-response', `The response from ${url.host} (HTTP ${status}) was larger than 1 MiB.`, {
+    hint: 'That is not an Entra ID answer: check the URL, and any proxy or gateway between the runner and Entra ID.'
+  })
+}
+
+function connectTimeout(url: URL, ms: number): ActionError {
+  return new ActionError('network', `Could not connect to ${url.host} within ${ms / 1000} s.`, { unreachable: true, transient: false })
+}
+
+/** An abort says which limit ran out; while a body was arriving, "no answer" would be wrong. */
+function abortError(reason: unknown, progress: Progress, url: URL): unknown {
+  if (!(reason instanceof ActionError) || !reason.transient || progress.stage !== 'reading') return reason
+  return new ActionError(
+    'timeout',
+    `The answer from ${url.host} started but did not finish in time (${progress.received}${progress.expected === undefined ? '' : ` of ${progress.expected}`} bytes received).`,
+    { transient: true }
   )
+}
+
+function unbracket(hostname: string): string {
+  return hostname.replace(/^\[(.*)\]$/, '$1')
+}
+
+/** SNI takes a host name, never an IP address (RFC 6066 §3). */
+function serverName(url: URL): string | undefined {
+  const host = unbracket(url.hostname)
+  return /^[\d.]+$/.test(host) || host.includes(':') ? undefined : host
 }

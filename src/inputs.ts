@@ -20,7 +20,11 @@ export interface RawInputs {
   idTokenRequestUrl: string
   /** ACTIONS_ID_TOKEN_REQUEST_TOKEN: the bearer token for the URL above. */
   idTokenRequestToken: string
+  /** https_proxy, HTTPS_PROXY, no_proxy and NO_PROXY as the runner's environment has them. */
+  proxyVariables: Record<string, string | undefined>
 }
+
+const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY']
 
 /**
  * The only place inputs are read. Every secret is masked the moment it is read, before anything
@@ -28,9 +32,11 @@ export interface RawInputs {
  */
 export function readInputs(io: Pick<Io, 'getInput' | 'mask' | 'env'>): RawInputs {
   const secret = (value: string, ...parts: string[]) => {
-    for (const part of [value, ...parts]) if (part) io.mask(part)
+    for (const part of [value, ...parts]) for (const spelling of spellings(part)) io.mask(spelling)
     return value
   }
+  const proxyVariables = Object.fromEntries(PROXY_VARIABLES.map(name => [name, io.env[name]]))
+  for (const name of ['https_proxy', 'HTTPS_PROXY']) secret('', proxyPassword(proxyVariables[name]))
   const certificate = io.getInput('client-certificate')
   return {
     'client-secret': secret(io.getInput('client-secret')),
@@ -48,6 +54,27 @@ export function readInputs(io: Pick<Io, 'getInput' | 'mask' | 'env'>): RawInputs
     'required-roles': io.getInput('required-roles'),
     'job-summary': io.getInput('job-summary'),
     'max-attempts': io.getInput('max-attempts'),
-    'timeout-seconds': io.getInput('timeout-seconds')
+    'timeout-seconds': io.getInput('timeout-seconds'),
+    proxyVariables
+  }
+}
+
+/**
+ * A secret as it is, and as the action itself may spell it on the wire: the form body encodes it
+ * (every Entra secret has a `~`, which URLSearchParams writes as %7E), and an endpoint or gateway
+ * that echoes the request in an error would print that spelling.
+ */
+function spellings(value: string): string[] {
+  if (!value) return []
+  const formEncoded = new URLSearchParams({ v: value }).toString().slice(2)
+  return formEncoded === value ? [value] : [value, formEncoded]
+}
+
+/** The password in a proxy URL, decoded, if there is one that can be read. */
+function proxyPassword(value: string | undefined): string {
+  try {
+    return value ? decodeURIComponent(new URL(value.includes('://') ? value : `http://${value}`).password) : ''
+  } catch {
+    return ''
   }
 }

@@ -1,12 +1,15 @@
 import * as core from '@actions/core'
 import { randomUUID } from 'node:crypto'
+import { ActionError } from './errors.js'
 import { createHttp, type Http } from './http-transport.js'
+import { inert } from './inert-text.js'
 import { USER_AGENT } from './version.js'
 
 export interface Logger {
   info(message: string): void
   warning(message: string): void
   debug(message: string): void
+  error(message: string): void
 }
 
 export interface Clock {
@@ -24,28 +27,51 @@ export interface Clock {
 export interface Io extends Clock {
   /** The input's value, trimmed; '' when the workflow did not give it. */
   getInput(name: string): string
-  /** Variables the runner sets (OIDC request URL and token, debug flag). */
+  /** Variables the runner sets (OIDC request URL and token, proxies, debug flag). */
   env: Readonly<Record<string, string | undefined>>
   /** Registers a value with the runner so it is printed as *** from now on. */
   mask(value: string): void
   setOutput(name: string, value: string): void
   /** Appends markdown to the job summary (which the runner does not mask: never put a secret there). */
   writeSummary(markdown: string): Promise<void>
+  /** Every line the action prints goes through here, and is made inert on the way (inert-text.ts). */
   log: Logger
   http: Http
   uuid(): string
 }
 
 export function createIo(): Io {
+  const log: Logger = {
+    info: message => core.info(inert(message, false)),
+    warning: message => core.warning(inert(message, true)),
+    debug: message => core.debug(inert(message, true)),
+    error: message => core.error(inert(message, true))
+  }
   return {
     getInput: name => core.getInput(name),
     env: process.env,
     mask: value => core.setSecret(value),
-    setOutput: (name, value) => core.setOutput(name, value),
+    setOutput: (name, value) => {
+      try {
+        core.setOutput(name, value)
+      } catch (error) {
+        // core throws "Missing file at path" when GITHUB_OUTPUT names no file.
+        throw new ActionError('runner', `Cannot write the '${name}' output: GITHUB_OUTPUT names a file that does not exist.`, {
+          hint: 'The runner creates that file for every step; when running the action by hand, set GITHUB_OUTPUT to an existing file, or unset it.',
+          cause: error
+        })
+      }
+    },
     writeSummary: async markdown => {
+      if (!process.env.GITHUB_STEP_SUMMARY) {
+        log.warning(
+          "'job-summary' is true, but this runner has no job summary (GITHUB_STEP_SUMMARY is not set); the outputs are written all the same."
+        )
+        return
+      }
       await core.summary.addRaw(markdown, true).write()
     },
-    log: { info: core.info, warning: core.warning, debug: core.debug },
+    log,
     http: createHttp(USER_AGENT),
     uuid: randomUUID,
     now: Date.now,

@@ -1,6 +1,5 @@
-import * as core from '@actions/core'
 import { ActionError, InputErrors } from './errors.js'
-import { createIo } from './io.js'
+import { createIo, type Logger } from './io.js'
 import { run as runWith } from './run.js'
 
 /**
@@ -8,25 +7,26 @@ import { run as runWith } from './run.js'
  * so src/index.ts and @github/local-action can both call it. The only place a failure is rendered.
  */
 export async function run(): Promise<void> {
+  const io = createIo()
   try {
-    await runWith(createIo())
+    await runWith(io)
   } catch (error) {
-    fail(error)
+    fail(error, io.log)
   }
 }
 
 /** Renders a failure once: one ::error:: line per problem, no stack trace unless debugging. */
-function fail(error: unknown): void {
+function fail(error: unknown, log: Logger): void {
   // Set directly: local-action's stand-in for @actions/core has no ExitCode.
   process.exitCode = 1
   if (error instanceof InputErrors) {
-    for (const e of error.errors) core.error(e.render())
+    for (const e of error.errors) log.error(e.render())
     return
   }
   if (error instanceof ActionError) {
-    core.error(error.render())
+    log.error(error.render())
     return
   }
-  core.debug(error instanceof Error ? (error.stack ?? error.message) : String(error))
-  core.error(`Unexpected error: ${error instanceof Error ? error.message : String(error)}`)
+  log.debug(error instanceof Error ? (error.stack ?? error.message) : String(error))
+  log.error(`Unexpected error: ${error instanceof Error ? error.message : String(error)}`)
 }

@@ -12,10 +12,11 @@ export function parsePemBlocks(pem: string): PemBlock[] {
   const normalised = pem.replace(/\r\n?/g, '\n')
   return [...normalised.matchAll(BLOCK)].map(match => ({
     label: match[1],
+    // Each line as written, blank ones included: a legacy encrypted key needs the blank line
+    // after its Proc-Type and DEK-Info headers (RFC 1421 §4.4) to be read at all.
     text: match[0]
       .split('\n')
       .map(line => line.trim())
-      .filter(Boolean)
       .join('\n')
       .concat('\n')
   }))

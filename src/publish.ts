@@ -1,7 +1,8 @@
 import type { TokenFacts } from './claims.js'
+import { inert } from './inert-text.js'
 import type { Io } from './io.js'
 import type { Settings } from './settings.js'
-import type { Token } from './token-request.js'
+import type { Token } from './token-response.js'
 
 /** Writes the outputs, the one success line and, if asked, the job summary. Never the token anywhere but its output. */
 export async function publish(
@@ -26,7 +27,8 @@ export async function publish(
   )
 
   if (settings.jobSummary) {
-    const cell = (text: string) => text.replace(/[|\\`<>]/g, c => `\\${c}`) || '-'
+    // One line per cell (a raw line break would end the table and open a block of its own).
+    const cell = (text: string) => inert(text, false).replace(/[|\\`<>*_[\]]/g, c => `\\${c}`) || '-'
     const rows: [string, string][] = [
       ['App', facts.appName ? `${facts.appName} (${settings.clientId})` : settings.clientId],
       ['Tenant', tenant],

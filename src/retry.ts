@@ -1,11 +1,8 @@
 import { ActionError } from './errors.js'
 import type { Clock, Logger } from './io.js'
 
-/** HTTP statuses worth another try when the body carries no AADSTS code (gateways, throttling). */
-export const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504])
-
-// Back-off without Retry-After: 1 s, 2 s, 4 s ... capped at 10 s, each scaled by a random factor
-// in [0.5, 1) so that parallel jobs throttled together do not come back together.
+// Back-off: 1 s, 2 s, 4 s ... capped at 10 s, each scaled by a random factor in [0.5, 1) so that
+// parallel jobs throttled together do not come back together.
 const BACKOFF_BASE_MS = 1000
 const BACKOFF_CAP_MS = 10_000
 
@@ -17,25 +14,44 @@ export interface RetryBudget {
   timeoutSeconds: number
 }
 
+/** HTTP statuses that say "try again" whatever the body (RFC 9110 §15.5.9, RFC 6585 §4, §15.6). */
+export function isTransientStatus(status: number): boolean {
+  return status === 408 || status === 429 || (status >= 500 && status <= 599)
+}
+
 export function backoffMs(attempt: number, random: () => number): number {
   const ceiling = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1))
   return Math.round(ceiling * (0.5 + random() / 2))
 }
 
-/** `Retry-After` as delta-seconds or an HTTP-date (RFC 9110 §10.2.3), in ms from now. */
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
+const MONTH = '(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)'
+const TIME = '\\d{2}:\\d{2}:\\d{2}'
+// The three HTTP-date forms a recipient must accept (RFC 9110 §5.6.7): IMF-fixdate, the
+// obsolete RFC 850 form and asctime. Date.parse alone accepts far more than that.
+const HTTP_DATE = new RegExp(
+  `^(?:${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} ${TIME} GMT|${DAY} ${MONTH} [ \\d]\\d ${TIME} \\d{4})$`
+)
+
+/**
+ * `Retry-After` as delta-seconds or an HTTP-date (RFC 9110 §10.2.3), in ms from now; a date in
+ * the past is 0. Anything else (`-5`, `2.5`, words) is ignored, as the RFC's grammar excludes it.
+ */
 export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value
+  const text = (Array.isArray(value) ? value[0] : value)?.trim()
   if (!text) return undefined
-  if (/^\s*\d+\s*$/.test(text)) return Number(text) * 1000
-  const date = Date.parse(text)
+  if (/^\d+$/.test(text)) return Number(text) * 1000
+  if (!HTTP_DATE.test(text)) return undefined
+  const date = Date.parse(/GMT$/.test(text) ? text : `${text} GMT`)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
 /**
  * Runs `attempt` until it succeeds, fails for good, runs out of attempts, or would cross the
- * deadline. Only ActionErrors marked transient are retried; the server's Retry-After wins over
- * back-off; there is never a sleep after the last attempt, and a wait that would end past the
- * deadline fails at once, saying when to try again.
+ * deadline. Only ActionErrors marked transient are retried. A server's Retry-After can make the
+ * wait longer than the back-off, never shorter (a `Retry-After: 0` on every answer must not turn
+ * into a tight loop); there is never a sleep after the last attempt; and a wait that would end
+ * past the deadline fails at once, saying when to try again.
  */
 export async function withRetry<T>(
   what: string,
@@ -51,12 +67,12 @@ export async function withRetry<T>(
       if (!(error instanceof ActionError) || !error.transient) throw afterAttempts(error, n)
       log.debug(`${what}: attempt ${n} of ${budget.maxAttempts} failed: ${error.message}`)
       if (n >= budget.maxAttempts) throw afterAttempts(error, n, `Gave up after ${attemptsText(n)}.`)
-      const wait = error.retryAfterMs ?? backoffMs(n, clock.random)
+      const backoff = backoffMs(n, clock.random)
+      const asked = error.retryAfterMs !== undefined && error.retryAfterMs > backoff
+      const wait = asked ? error.retryAfterMs! : backoff
       const left = budget.deadline - clock.now()
-      if (wait >= left) throw pastDeadline(error, n, wait, clock.now(), budget)
-      log.debug(
-        `${what}: waiting ${(wait / 1000).toFixed(1)} s ${error.retryAfterMs === undefined ? '(back-off)' : '(Retry-After)'} before attempt ${n + 1}`
-      )
+      if (wait >= left) throw pastDeadline(error, n, wait, asked, clock.now(), budget)
+      log.debug(`${what}: waiting ${(wait / 1000).toFixed(1)} s ${asked ? '(Retry-After)' : '(back-off)'} before attempt ${n + 1}`)
       await clock.sleep(wait)
     }
   }
@@ -66,22 +82,27 @@ export async function withRetry<T>(
 function afterAttempts(error: unknown, attempts: number, prefix?: string): unknown {
   if (!(error instanceof ActionError) || (attempts === 1 && !prefix)) return error
   const lead = prefix ?? `Failed on attempt ${attempts}.`
-  return new ActionError(error.code, `${lead} The last one: ${error.message}`, {
-    input: error.input,
-    hint: error.hint,
-    details: error.details,
-    entraCode: error.entraCode,
-    cause: error
-  })
+  return new ActionError(error.code, `${lead} The last one: ${error.message}`, { ...error, transient: false, cause: error })
 }
 
-function pastDeadline(error: ActionError, attempts: number, wait: number, now: number, budget: RetryBudget): unknown {
-  const retryAt = new Date(now + wait).toISOString()
-  const reason =
-    error.retryAfterMs === undefined
-      ? `the next back-off (${Math.ceil(wait / 1000)} s) would pass the ${budget.timeoutSeconds} s deadline.`
-      : `Entra ID asked to wait ${Math.ceil(wait / 1000)} s (Retry-After), past the ${budget.timeoutSeconds} s deadline; try again after ${retryAt}, or raise 'timeout-seconds'.`
+function pastDeadline(error: ActionError, attempts: number, wait: number, asked: boolean, now: number, budget: RetryBudget): unknown {
+  const retryAt = new Date(now + wait)
+  const when =
+    retryAt.getUTCFullYear() <= 9999
+      ? `try again after ${retryAt.toISOString()}, or raise 'timeout-seconds'.`
+      : 'no calendar date is that far off, so this is not a server to wait for.'
+  const reason = asked
+    ? `the server asked to wait ${describeWait(wait)} (Retry-After), past the ${budget.timeoutSeconds} s deadline; ${when}`
+    : `the next back-off (${Math.ceil(wait / 1000)} s) would pass the ${budget.timeoutSeconds} s deadline.`
   return afterAttempts(error, attempts, `Stopped after ${attemptsText(attempts)}: ${reason}`)
+}
+
+function describeWait(ms: number): string {
+  const seconds = Math.ceil(ms / 1000)
+  if (seconds < 120) return `${seconds} s`
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`
+  if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`
+  return `${Math.round(seconds / 86_400)} days`
 }
 
 function attemptsText(n: number): string {

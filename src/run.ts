@@ -17,12 +17,17 @@ export async function run(io: Io): Promise<void> {
   const retry = <T>(what: string, attempt: (signal: AbortSignal) => Promise<T>) =>
     withRetry(what, () => attempt(deadline.attemptSignal()), budget, io, io.log)
 
-  const credential = createCredential(settings, io, retry)
-  io.log.debug(`Requesting a token from ${settings.tokenUrl} for ${settings.scope} with a ${credential.label}`)
-  const token = await retry('token request', signal => requestToken(io, settings, credential, signal))
+  const acquire = async () => {
+    const credential = createCredential(settings, io, retry)
+    io.log.debug(`Requesting a token from ${settings.tokenUrl} for ${settings.scope} with ${credential.label}`)
+    return retry('token request', signal => requestToken(io, settings, credential, signal))
+  }
+  // Whatever happens below (a request that never settles included), the deadline ends the run.
+  const token = await deadline.bound(acquire())
 
-  const { facts, reason } = inspectToken(token.accessToken)
+  const { facts, reason, dropped } = inspectToken(token.accessToken)
   if (reason) io.log.debug(`The token's claims cannot be read: ${reason}; the tenant-id and roles outputs stay empty.`)
+  for (const note of dropped) io.log.debug(note)
   checkRequiredRoles(settings.requiredRoles, facts, settings.clientId, settings.scope)
   const warning = rolelessWarning(facts, isGraphScope(settings.scope), settings.clientId, settings.scope)
   if (warning) io.log.warning(warning)

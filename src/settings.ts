@@ -1,6 +1,7 @@
 import { CLOUDS, isCloudName, type CloudName } from './clouds.js'
 import { ActionError, InputErrors, invalidInput } from './errors.js'
 import type { RawInputs } from './inputs.js'
+import { isLoopback, parseProxySettings, type ProxySettings } from './proxy.js'
 
 /** Which credential proves the app's identity; exactly one per run. */
 export type CredentialSettings =
@@ -48,11 +49,15 @@ export interface Settings {
   requiredRoles: string[]
   /** Whether to write the job summary table. */
   jobSummary: boolean
+  /** The runner's https_proxy and no_proxy, for requests that leave the machine. */
+  proxy: ProxySettings
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 // A DNS name of at least two labels: letters, digits and inner hyphens, 63 characters a label.
 const DOMAIN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/i
+// A scope is a URI; Entra's own limit on identifier URIs is far below this.
+const MAX_SCOPE_LENGTH = 1000
 const MULTI_TENANT = new Set(['common', 'organizations', 'consumers'])
 const BOOLEAN = new Map([
   ['true', true],
@@ -88,6 +93,7 @@ export function parseSettings(raw: RawInputs): Settings {
   const maxAttempts = check(() => parseMaxAttempts(raw['max-attempts']), 1)
   const timeoutMs = check(() => parseTimeoutSeconds(raw['timeout-seconds']) * 1000, 0)
   const jobSummary = check(() => parseBoolean('job-summary', raw['job-summary']), false)
+  const proxy = check(() => parseProxySettings(raw.proxyVariables), { noProxy: [] })
   if (errors.length > 0 || !credential) throw new InputErrors(errors)
 
   return {
@@ -101,7 +107,8 @@ export function parseSettings(raw: RawInputs): Settings {
     maxAttempts,
     timeoutMs,
     requiredRoles: parseRoleList(raw['required-roles']),
-    jobSummary
+    jobSummary,
+    proxy
   }
 }
 
@@ -157,6 +164,13 @@ function parseAuthorityHost(value: string): string {
       `'authority-host' ${what}.`,
       'Give only the scheme and host, with an optional port: https://login.microsoftonline.com or https://login.example.net:8443.'
     )
+  // Checked before URL parsing, which would silently turn a look-alike such as a Cyrillic 'о' into
+  // punycode (xn--...) and send the request to whoever owns that name.
+  if (/[^\x21-\x7e]/.test(value)) {
+    throw fail(
+      `has characters outside plain ASCII or white space: '${printable(value)}'; international and look-alike host names are refused, so a lookalike of login.microsoftonline.com cannot receive the credential`
+    )
+  }
   let url: URL
   try {
     url = new URL(value)
@@ -174,6 +188,20 @@ function parseAuthorityHost(value: string): string {
 function parseScope(value: string, cloud: CloudName): string {
   if (!value) return `https://${CLOUDS[cloud].graphHost}/.default`
   const graphDefault = `https://${CLOUDS[cloud].graphHost}/.default`
+  if (value.length > MAX_SCOPE_LENGTH) {
+    throw invalidInput(
+      'scope',
+      `'scope' is ${value.length} characters long; a resource's /.default is a URI of well under ${MAX_SCOPE_LENGTH}.`,
+      `Give one resource's /.default, such as ${graphDefault}.`
+    )
+  }
+  if (/[\p{Cc}\p{Cf}]/u.test(value)) {
+    throw invalidInput(
+      'scope',
+      `'scope' has control or invisible characters: '${printable(value)}'.`,
+      `Type it again by hand (a copied value can carry zero-width characters), such as ${graphDefault}.`
+    )
+  }
   if (/\s/.test(value)) {
     throw invalidInput(
       'scope',
@@ -215,7 +243,7 @@ function parseCredential(raw: RawInputs, cloud: CloudName): CredentialSettings {
     return {
       kind: 'github-oidc',
       audience: raw['oidc-audience'] || CLOUDS[cloud].oidcAudience,
-      requestUrl: raw.idTokenRequestUrl,
+      requestUrl: parseIdTokenRequestUrl(raw.idTokenRequestUrl),
       requestToken: raw.idTokenRequestToken
     }
   }
@@ -239,6 +267,25 @@ function parseCredential(raw: RawInputs, cloud: CloudName): CredentialSettings {
   )
 }
 
+/** The runner's OIDC URL: the request token goes to it, so never in clear text off the machine. */
+function parseIdTokenRequestUrl(value: string): string {
+  const fail = (what: string) =>
+    new ActionError('invalid-input', `ACTIONS_ID_TOKEN_REQUEST_URL ${what}.`, {
+      input: 'ACTIONS_ID_TOKEN_REQUEST_URL',
+      hint: 'The runner sets it for jobs with `permissions: id-token: write`; something in this job overwrote it. Remove whatever sets it, or unset it to use another credential.'
+    })
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw fail('is not a URL')
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname))
+    throw fail(`is plain http to ${url.host}, which would send the request token in clear text`)
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw fail(`uses '${url.protocol.slice(0, -1)}', not https`)
+  return url.href
+}
+
 function parseMaxAttempts(value: string): number {
   const n = Number(value || '4')
   if (/^\d+$/.test(value || '4') && n >= 1 && n <= 100) return n
@@ -251,10 +298,10 @@ function parseMaxAttempts(value: string): number {
 
 function parseTimeoutSeconds(value: string): number {
   const n = Number(value || '60')
-  if (/^\d+(\.\d+)?$/.test(value || '60') && n > 0 && n <= 3600) return n
+  if (/^\d+$/.test(value || '60') && n >= 1 && n <= 3600) return n
   throw invalidInput(
     'timeout-seconds',
-    `'timeout-seconds' must be a positive number of seconds up to 3600, not '${printable(value)}'.`,
+    `'timeout-seconds' must be a whole number of seconds from 1 to 3600, not '${printable(value)}'.`,
     'It bounds the whole acquisition, retries and waits included; the default is 60.'
   )
 }

@@ -28,7 +28,8 @@ describe.each([
     // The secret is registered before anything else is printed, the token before any line after it.
     const lines = result.stdout.split('\n')
     expect(lines[0]).toBe(`::add-mask::${DEMO.clientSecret}`)
-    expect(masks(result)).toEqual([DEMO.clientSecret, token])
+    // The secret, its form-encoded spelling (~ is %7E), then the token.
+    expect(masks(result)).toEqual([DEMO.clientSecret, DEMO.clientSecret.replace('~', '%7E'), token])
     expect(lines.findIndex(l => l === `::add-mask::${token}`)).toBeLessThan(lines.findIndex(l => l.startsWith('Got a token')))
     expect(result.stdout).toMatch(
       /Got a token for app 'graph-token-action demo' \(aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee\) in tenant contoso\.onmicrosoft\.com \(11111111-2222-3333-4444-555555555555\)/
@@ -70,7 +71,7 @@ it('explains a wrong secret with exactly one request, exit 1 and no stack trace'
 it('explains a tenant that does not exist', async () => {
   const result = await e2e.run({ 'tenant-id': 'fabrikam.onmicrosoft.com' })
   expect(result.code).toBe(1)
-  expect(annotations(result)[0]).toMatch(/AADSTS90002, HTTP 400\): The tenant was not found\. Use the Directory \(tenant\) ID/)
+  expect(annotations(result)[0]).toMatch(/AADSTS90002, HTTP 400\): The tenant was not found\. No tenant has the domain in 'tenant-id' \(fabrikam\.onmicrosoft\.com\)/)
 })
 
 it('explains an app that is not in the tenant', async () => {
@@ -133,8 +134,8 @@ describe('bad input', () => {
     ],
     ['max-attempts 0', { 'max-attempts': '0' }, "'max-attempts' must be a whole number from 1 to 100"],
     ['max-attempts not a number', { 'max-attempts': 'many' }, "'max-attempts' must be a whole number"],
-    ['timeout-seconds 0', { 'timeout-seconds': '0' }, "'timeout-seconds' must be a positive number"],
-    ['timeout-seconds negative', { 'timeout-seconds': '-1' }, "'timeout-seconds' must be a positive number"],
+    ['timeout-seconds 0', { 'timeout-seconds': '0' }, "'timeout-seconds' must be a whole number of seconds from 1 to 3600"],
+    ['timeout-seconds negative', { 'timeout-seconds': '-1' }, "'timeout-seconds' must be a whole number of seconds from 1 to 3600"],
     ['no credential at all (a secret that does not exist)', { 'client-secret': '' }, 'No credential:']
   ])('%s: one error naming the input, exit 1, no stack trace, no request', async (_, inputs, message) => {
     const result = await e2e.run(inputs)

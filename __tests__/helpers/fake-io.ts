@@ -5,7 +5,7 @@ import type { Io } from '../../src/io.js'
 export interface FakeIo extends Io {
   masks: string[]
   outputs: Record<string, string>
-  logs: { level: 'info' | 'warning' | 'debug'; message: string }[]
+  logs: { level: 'info' | 'warning' | 'debug' | 'error'; message: string }[]
   summaries: string[]
   sleeps: number[]
   /** Everything a user could see: logs and summary, one string. */
@@ -35,7 +35,8 @@ export function fakeIo(inputs: Record<string, string> = {}, options: { env?: Rec
     log: {
       info: message => io.logs.push({ level: 'info', message }),
       warning: message => io.logs.push({ level: 'warning', message }),
-      debug: message => io.logs.push({ level: 'debug', message })
+      debug: message => io.logs.push({ level: 'debug', message }),
+      error: message => io.logs.push({ level: 'error', message })
     },
     http: options.http ?? {
       request: () => Promise.reject(new Error('no HTTP in this test'))

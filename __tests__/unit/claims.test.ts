@@ -15,7 +15,8 @@ describe('inspectToken', () => {
       ver: '1.0'
     })
     expect(inspectToken(token)).toEqual({
-      facts: { tenantId: TENANT, roles: ['User.Read.All', 'Group.Read.All'], appName: 'Release bot', appId: CLIENT, decoded: true }
+      facts: { tenantId: TENANT, roles: ['User.Read.All', 'Group.Read.All'], appName: 'Release bot', appId: CLIENT, decoded: true },
+      dropped: []
     })
   })
 
@@ -34,8 +35,19 @@ describe('inspectToken', () => {
     expect(result.reason).toMatch(reason)
   })
 
-  it('ignores roles that are not strings', () => {
-    expect(inspectToken(fakeJwt({ roles: ['A', 7, null] })).facts.roles).toEqual(['A'])
+  it('leaves out roles that are not strings or could not be a role value, saying so for the debug log', () => {
+    const { facts, dropped } = inspectToken(fakeJwt({ roles: ['A', 7, null, 'B\n::set-output name=token::x', 'C D', 'E\u200b'] }))
+    expect(facts.roles).toEqual(['A'])
+    expect(dropped).toHaveLength(5)
+  })
+
+  it.each([
+    ['a GUID', TENANT.toUpperCase(), TENANT],
+    ['not a GUID', 'contoso\n::warning::x', '']
+  ])('keeps a tid that is %s as the tenant, lower-cased, or drops it', (_, tid, tenantId) => {
+    const { facts, dropped } = inspectToken(fakeJwt({ tid }))
+    expect(facts.tenantId).toBe(tenantId)
+    expect(dropped).toHaveLength(tenantId ? 0 : 1)
   })
 })
 
@@ -66,7 +78,7 @@ describe('required roles', () => {
     )
     expect(text).toContain('Grant admin consent')
     expect(text).toContain(`az ad app permission add --id ${CLIENT} --api 00000003-0000-0000-c000-000000000000`)
-    expect(text).toContain("appRoles[?value=='Sites.Read.All'].id")
+    expect(text).toContain('--query \'appRoles[?value==`"Sites.Read.All"`].id\'')
     expect(text).toContain(`az ad app permission admin-consent --id ${CLIENT}`)
   })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { clientSecret } from '../../src/credentials/client-secret.js'
-import { entraCode, explainEntraError, isTransientCode } from '../../src/entra-errors.js'
+import { entraCode, explainEntraError, isTransientRejection, readEntraError } from '../../src/entra-errors.js'
 import { CLIENT, SECRET, TENANT } from '../helpers/fake-io.js'
 import { entraError } from '../fixtures/entra-errors.js'
 
@@ -9,7 +9,8 @@ const context = {
   tenantId: TENANT,
   cloud: 'public',
   scope: 'https://graph.microsoft.com/.default',
-  clientRequestId: 'req-1'
+  clientRequestId: 'req-1',
+  host: 'login.microsoftonline.com'
 }
 
 describe('explainEntraError', () => {
@@ -17,7 +18,7 @@ describe('explainEntraError', () => {
     [7000215, 'client-secret', /secret is wrong/, /Value .* not its Secret ID/],
     [7000222, 'client-secret', /expired/, /Create a new client secret .*az ad app credential reset/],
     [700016, 'client-id', /No app with this client ID/, /Application \(client\) ID, not the Object ID/],
-    [90002, 'tenant-id', /tenant was not found/, /Directory \(tenant\) ID/],
+    [90002, 'tenant-id', /tenant was not found/, /No tenant in the public cloud has the GUID in 'tenant-id' \(72f988bf-/],
     [900023, 'tenant-id', /neither a GUID nor a valid domain/, /Directory \(tenant\) ID/],
     [1002012, 'scope', /not a resource's \/.default/, /\/\.default/],
     [70011, 'scope', /scope is not valid/, /\/\.default/],
@@ -69,17 +70,101 @@ describe('explainEntraError', () => {
   })
 })
 
-describe('entraCode', () => {
-  it('reads error_codes[0], else the AADSTS number in the description', () => {
-    expect(entraCode({ error_codes: [700016, 1] })).toBe(700016)
-    expect(entraCode({ error_description: 'AADSTS90002: Tenant not found' })).toBe(90002)
-    expect(entraCode({ error: 'invalid_client' })).toBeUndefined()
+describe('explainEntraError, beyond the known codes', () => {
+  it("calls a domain a domain when AADSTS90002 is about one, and names 'tenant-id'", () => {
+    const error = explainEntraError(400, entraError(90002, 'invalid_request', 'Tenant not found.'), {
+      ...context,
+      tenantId: 'contso.onmicrosoft.com'
+    })
+    expect(error.input).toBe('tenant-id')
+    expect(error.hint).toMatch(/^No tenant has the domain in 'tenant-id' \(contso\.onmicrosoft\.com\): check it for typos/)
+  })
+
+  it("prints the trace ID, correlation ID and timestamp once, though Entra's description repeats them", () => {
+    const rendered = explainEntraError(400, entraError(90002, 'invalid_request', 'Tenant not found.'), context).render()
+    expect(rendered.match(/Trace ID/g)).toHaveLength(1)
+    expect(rendered.match(/Correlation ID/g)).toHaveLength(1)
+    expect(rendered.match(/Timestamp/g)).toHaveLength(1)
+  })
+
+  it("names the host, not Entra ID, when an OAuth error carries none of Entra's marks", () => {
+    const body = readEntraError({ error: 'invalid_request', error_description: 'bad request from gateway' })!
+    expect(explainEntraError(400, body, { ...context, host: 'gw.example.net' }).message).toBe(
+      'The token endpoint at gw.example.net refused the token request (invalid_request, HTTP 400): bad request from gateway'
+    )
   })
 })
 
-describe('isTransientCode', () => {
-  it('retries Entra service errors and throttling, nothing else', () => {
-    for (const code of [50000, 50033, 90006, 90012, 90024, 90033, 90090, 90055, 50196]) expect(isTransientCode(code)).toBe(true)
-    for (const code of [7000215, 700016, 90002, 1002012, 53003, 70021, undefined]) expect(isTransientCode(code)).toBe(false)
+describe('readEntraError', () => {
+  it('treats fields of an unexpected type as absent instead of failing on them', () => {
+    const body = readEntraError({
+      error: 'invalid_client',
+      error_description: 42,
+      error_codes: 'AADSTS7000215',
+      trace_id: { a: 1 },
+      timestamp: []
+    })!
+    expect(body).toEqual({
+      error: 'invalid_client',
+      error_description: '',
+      error_codes: [],
+      timestamp: '',
+      trace_id: '',
+      correlation_id: ''
+    })
+    expect(explainEntraError(401, body, context).message).toBe(
+      'The token endpoint at login.microsoftonline.com refused the token request (invalid_client, HTTP 401): invalid_client'
+    )
+  })
+
+  it('keeps only whole numbers from error_codes', () => {
+    expect(readEntraError({ error: 'x', error_codes: ['7000215', 1.5, 700016] })!.error_codes).toEqual([700016])
+  })
+
+  it('is undefined for a body that is not an OAuth error', () => {
+    expect(readEntraError({ message: 'Bad credentials' })).toBeUndefined()
+    expect(readEntraError({ error: { code: 'x' } })).toBeUndefined()
+    expect(readEntraError(undefined)).toBeUndefined()
+  })
+})
+
+describe('entraCode', () => {
+  const body = (fields: Partial<{ error_codes: number[]; error_description: string }>) => ({
+    error_codes: [],
+    error_description: '',
+    ...fields
+  })
+  it('reads error_codes[0], else the AADSTS number in the description', () => {
+    expect(entraCode(body({ error_codes: [700016, 1] }))).toBe(700016)
+    expect(entraCode(body({ error_description: 'AADSTS90002: Tenant not found' }))).toBe(90002)
+    expect(entraCode(body({}))).toBeUndefined()
+  })
+})
+
+describe('isTransientRejection', () => {
+  const oauth = (error: string, code?: number) => ({ error, error_codes: code === undefined ? [] : [code], error_description: '' })
+
+  it('retries Entra service errors and throttling by their AADSTS code, whatever the status', () => {
+    for (const code of [50000, 50033, 90006, 90012, 90024, 90033, 90090, 90055, 50196]) {
+      expect(isTransientRejection(400, oauth('invalid_request', code))).toBe(true)
+    }
+  })
+
+  it('lets a known final AADSTS code decide, even on a 5xx', () => {
+    for (const code of [7000215, 700016, 90002, 1002012, 53003, 70021])
+      expect(isTransientRejection(503, oauth('invalid_client', code))).toBe(false)
+  })
+
+  it('without a known code, retries 408, 429, 5xx, temporarily_unavailable and server_error (RFC 6749 §5.2)', () => {
+    expect(isTransientRejection(503, oauth('temporarily_unavailable'))).toBe(true)
+    expect(isTransientRejection(500, oauth('server_error'))).toBe(true)
+    expect(isTransientRejection(429, oauth('invalid_request'))).toBe(true)
+    expect(isTransientRejection(408, oauth('invalid_request'))).toBe(true)
+    expect(isTransientRejection(502, oauth('invalid_request', 1234567))).toBe(true)
+    expect(isTransientRejection(400, oauth('temporarily_unavailable'))).toBe(true)
+  })
+
+  it('keeps every other 4xx final', () => {
+    for (const status of [400, 401, 403, 404, 409]) expect(isTransientRejection(status, oauth('invalid_request'))).toBe(false)
   })
 })

@@ -73,7 +73,7 @@ describe('withRetry', () => {
     expect(calls).toEqual([1])
     expect(io.sleeps).toEqual([])
     expect(error.message).toMatch(
-      /Stopped after 1 attempt: Entra ID asked to wait 120 s \(Retry-After\), past the 60 s deadline; try again after 2026-11-25T10:02:00.000Z/
+      /Stopped after 1 attempt: the server asked to wait 2 min \(Retry-After\), past the 60 s deadline; try again after 2026-11-25T10:02:00.000Z/
     )
   })
 
@@ -112,8 +112,37 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(['5'], START)).toBe(5000)
   })
 
-  it('ignores absent or unreadable values', () => {
+  it('reads the obsolete RFC 850 and asctime forms a recipient must accept (RFC 9110 §5.6.7)', () => {
+    expect(parseRetryAfter('Wednesday, 25-Nov-26 10:01:00 GMT', START)).toBe(60_000)
+    expect(parseRetryAfter('Wed Nov 25 10:01:00 2026', START)).toBe(60_000)
+  })
+
+  it.each(['soon', '-5', '2.5', '1e3', '0x10', '2026-11-25T10:01:00Z', 'Nov 25 2026', 'Wed, 25 Nov 2026 10:01:00 +0000', ''])(
+    "ignores '%s', which is neither delta-seconds nor an HTTP-date",
+    value => {
+      expect(parseRetryAfter(value, START)).toBeUndefined()
+    }
+  )
+
+  it('ignores an absent header', () => {
     expect(parseRetryAfter(undefined, START)).toBeUndefined()
-    expect(parseRetryAfter('soon', START)).toBeUndefined()
+  })
+})
+
+describe('withRetry and odd Retry-After values', () => {
+  it('never waits less than the back-off: Retry-After 0 or a past date does not make a tight loop', async () => {
+    const io = fakeIo()
+    const { fn } = attempts(transient('HTTP 503', 0), transient('HTTP 503', 0), transient('HTTP 503', 0))
+    await withRetry('token request', fn, budget(), io, io.log)
+    expect(io.sleeps).toEqual([750, 1500, 3000])
+  })
+
+  it('names a real date, or none, for a far-future Retry-After', async () => {
+    const io = fakeIo()
+    const farButReal = await withRetry('x', attempts(transient('HTTP 429', 400 * 86_400_000)).fn, budget(), io, io.log).catch(e => e)
+    expect(farButReal.message).toMatch(/asked to wait 400 days .* try again after 2027-12-30T10:00:00\.000Z/)
+    const absurd = await withRetry('x', attempts(transient('HTTP 429', 1e21)).fn, budget(), io, io.log).catch(e => e)
+    expect(absurd.message).toMatch(/no calendar date is that far off/)
+    expect(absurd.message).not.toMatch(/\+0\d{5}-/)
   })
 })

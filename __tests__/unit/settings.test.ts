@@ -21,6 +21,7 @@ function raw(overrides: Partial<RawInputs> = {}): RawInputs {
     'timeout-seconds': '60',
     idTokenRequestUrl: '',
     idTokenRequestToken: '',
+    proxyVariables: {},
     ...overrides
   }
 }
@@ -132,7 +133,10 @@ describe('parseSettings', () => {
     ['https://user:pw@login.example.net', /must not contain credentials/],
     ['https://login.example.net/tenant', /must not have a path/],
     ['https://login.example.net?x=1', /must not have a query/],
-    ['https://login.example.net#x', /must not have a fragment/]
+    ['https://login.example.net#x', /must not have a fragment/],
+    ['https://lоgin.microsoftonline.com', /outside plain ASCII.*look-alike/],
+    ['https://bücher.example', /outside plain ASCII/],
+    ['https://login.example.net\u200b', /outside plain ASCII/]
   ])("rejects authority-host '%s'", (value, message) => {
     const [[input, text]] = errorsFor({ 'authority-host': value })
     expect(input).toBe('authority-host')
@@ -179,12 +183,60 @@ describe('parseSettings', () => {
     expect(errorsFor({ 'max-attempts': value })).toEqual([['max-attempts', expect.stringMatching(/whole number from 1 to 100/)]])
   })
 
-  it.each(['0', '-5', 'soon', '1e3', '3601'])("rejects timeout-seconds '%s'", value => {
-    expect(errorsFor({ 'timeout-seconds': value })).toEqual([['timeout-seconds', expect.stringMatching(/positive number of seconds/)]])
+  it.each(['0', '-5', 'soon', '1e3', '3601', '2.5', '0.0000001', '1e-9'])("rejects timeout-seconds '%s'", value => {
+    expect(errorsFor({ 'timeout-seconds': value })).toEqual([
+      ['timeout-seconds', expect.stringMatching(/whole number of seconds from 1 to 3600/)]
+    ])
   })
 
-  it('accepts fractional timeout-seconds', () => {
-    expect(parseSettings(raw({ 'timeout-seconds': '2.5' })).timeoutMs).toBe(2500)
+  it.each([
+    ['1', 1000],
+    ['3600', 3_600_000]
+  ])('accepts timeout-seconds %s', (value, ms) => {
+    expect(parseSettings(raw({ 'timeout-seconds': value })).timeoutMs).toBe(ms)
+  })
+
+  it('accepts an IPv6 literal as authority-host', () => {
+    expect(parseSettings(raw({ 'authority-host': 'https://[::1]:8443' })).tokenUrl).toBe(`https://[::1]:8443/${TENANT}/oauth2/v2.0/token`)
+  })
+
+  it.each([
+    ['white space inside', 'https://graph.microsoft.com/.default\tx', /more than one scope|control/],
+    ['a zero-width space', 'https://graph.microsoft.com\u200b/.default', /control or invisible characters/],
+    ['a control character', 'https://graph.microsoft.com/\u0007.default', /control or invisible characters/],
+    ['an absurd length', `https://${'a'.repeat(1200)}.example/.default`, /characters long/]
+  ])('rejects a scope with %s', (_, scope, message) => {
+    expect(errorsFor({ scope })).toEqual([['scope', expect.stringMatching(message)]])
+  })
+
+  it.each([
+    ['not a URL', 'not a url', /ACTIONS_ID_TOKEN_REQUEST_URL is not a URL/],
+    ['plain http off the machine', 'http://token.example.test/idtoken?x=1', /plain http to token\.example\.test.*clear text/]
+  ])('refuses an ACTIONS_ID_TOKEN_REQUEST_URL that is %s', (_, url, message) => {
+    expect(errorsFor({ 'client-secret': '', idTokenRequestUrl: url, idTokenRequestToken: 'r' })).toEqual([
+      ['ACTIONS_ID_TOKEN_REQUEST_URL', expect.stringMatching(message)]
+    ])
+  })
+
+  it('accepts a plain-http ACTIONS_ID_TOKEN_REQUEST_URL to loopback (a local runner emulator)', () => {
+    const settings = parseSettings(
+      raw({ 'client-secret': '', idTokenRequestUrl: 'http://127.0.0.1:9/idtoken?x=1', idTokenRequestToken: 'r' })
+    )
+    expect(settings.credential).toMatchObject({ requestUrl: 'http://127.0.0.1:9/idtoken?x=1' })
+  })
+
+  it.each([
+    ['https_proxy', 'http://user:%zz@proxy.corp:3128', /user or password that is not valid percent-encoding/],
+    ['HTTPS_PROXY', 'http://[bad', /is not a URL/],
+    ['https_proxy', 'socks5://proxy.corp:1080', /uses 'socks5', not http or https/]
+  ])('refuses a malformed proxy in %s, naming the variable', (variable, value, message) => {
+    expect(errorsFor({ proxyVariables: { [variable]: value } })).toEqual([[variable, expect.stringMatching(message)]])
+  })
+
+  it('reads https_proxy without a scheme as http://, and no_proxy entries', () => {
+    const { proxy } = parseSettings(raw({ proxyVariables: { https_proxy: 'proxy.corp:3128', no_proxy: 'example.com, .corp' } }))
+    expect(proxy.https).toMatchObject({ variable: 'https_proxy', address: 'proxy.corp:3128' })
+    expect(proxy.noProxy).toEqual(['EXAMPLE.COM', '.CORP'])
   })
 
   it('rejects a password without a certificate', () => {

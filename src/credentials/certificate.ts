@@ -23,6 +23,8 @@ export interface CertificateInfo {
   validFrom: Date
   validTo: Date
   key: KeyObject
+  /** A password was given, but the key is not encrypted: maybe the wrong secret was wired in. */
+  passwordUnused: boolean
 }
 
 /**
@@ -63,7 +65,7 @@ export function loadCertificate(pem: string, password: string, now: number): Cer
     )
   }
 
-  const key = readPrivateKey(keyBlocks[0].text, keyBlocks[0].label, password)
+  const { key, encrypted } = readPrivateKey(keyBlocks[0].text, keyBlocks[0].label, password)
   const certificates = certBlocks.map(block => {
     try {
       return new X509Certificate(block.text)
@@ -91,7 +93,8 @@ export function loadCertificate(pem: string, password: string, now: number): Cer
     thumbprintSha1: certificate.fingerprint.replaceAll(':', ''),
     validFrom: new Date(certificate.validFrom),
     validTo: new Date(certificate.validTo),
-    key
+    key,
+    passwordUnused: Boolean(password) && !encrypted
   }
   if (now > info.validTo.getTime()) {
     throw invalidInput(
@@ -110,7 +113,7 @@ export function loadCertificate(pem: string, password: string, now: number): Cer
   return info
 }
 
-function readPrivateKey(text: string, label: string, password: string): KeyObject {
+function readPrivateKey(text: string, label: string, password: string): { key: KeyObject; encrypted: boolean } {
   const encrypted = label === 'ENCRYPTED PRIVATE KEY' || text.includes('Proc-Type: 4,ENCRYPTED')
   if (encrypted && !password) {
     throw invalidInput(
@@ -150,7 +153,7 @@ function readPrivateKey(text: string, label: string, password: string): KeyObjec
       `Create a new certificate with a ${MIN_RSA_BITS}-bit or larger key.`
     )
   }
-  return key
+  return { key, encrypted }
 }
 
 /** Subject lines of an X.509 name joined into one, for a one-line message. */
@@ -176,6 +179,11 @@ export function certificateCredential(
   clientId: string,
   io: Pick<Io, 'mask' | 'uuid' | 'log'> & Pick<Clock, 'now'>
 ): Credential {
+  if (info.passwordUnused) {
+    io.log.warning(
+      "'client-certificate-password' is set, but the private key in 'client-certificate' is not encrypted, so it was not used: check that the right secrets are wired to these inputs."
+    )
+  }
   const daysLeft = (info.validTo.getTime() - io.now()) / 86_400_000
   if (daysLeft < EXPIRY_WARNING_DAYS) {
     io.log.warning(
@@ -183,7 +191,7 @@ export function certificateCredential(
     )
   }
   return {
-    label: 'certificate',
+    label: 'a certificate',
     async authenticate({ tokenUrl }) {
       const now = Math.floor(io.now() / 1000)
       const assertion = signPs256(

@@ -4,7 +4,7 @@ import type { Credential } from './credential.js'
 /** The secret goes in the form body only (client_secret_post), never a URL, header or command line. */
 export function clientSecret(secret: string): Credential {
   return {
-    label: 'client secret',
+    label: 'a client secret',
     authenticate: async () => ({ client_secret: secret }),
     notesOnRejection: code =>
       code === 7000215 && isGuid(secret)

@@ -19,7 +19,7 @@ export interface RejectionNotes {
  * of its own behind this shape; the token request does not know which one it holds.
  */
 export interface Credential {
-  /** For logs: 'client secret', 'certificate', 'GitHub OIDC'. */
+  /** For logs, after "with": 'a client secret', 'a certificate', ... */
   readonly label: string
   /**
    * The form fields that authenticate the client. Called for every attempt, so an assertion is

@@ -1,8 +1,10 @@
 import { ActionError } from '../errors.js'
 import type { Io } from '../io.js'
 import { decodeClaims } from '../jwt.js'
-import { TRANSIENT_STATUSES } from '../retry.js'
-import { parseJson } from '../token-request.js'
+import { parseJson } from '../http-transport.js'
+import { proxyFor, type ProxySettings } from '../proxy.js'
+import { isTransientStatus } from '../retry.js'
+import { shellQuote } from '../shell-quote.js'
 import { JWT_BEARER, type Credential, type RejectionNotes } from './credential.js'
 
 /** Runs one attempt function under the run's retry budget and deadline. */
@@ -15,6 +17,7 @@ export interface OidcSettings {
   clientId: string
   /** The cloud's default audience, to tell a changed one apart. */
   defaultAudience: string
+  proxy: ProxySettings
 }
 
 /** What the ID token said about this job: its claims, never the token. */
@@ -42,7 +45,8 @@ export function githubOidcCredential(settings: OidcSettings, io: Pick<Io, 'http'
       method: 'GET',
       url: url.href,
       headers: { authorization: `Bearer ${settings.requestToken}`, accept: 'application/json' },
-      signal
+      signal,
+      proxy: proxyFor(url.href, settings.proxy)
     })
     const value = parseJson(response.body)?.value
     if (response.status === 200 && typeof value === 'string' && value) {
@@ -53,7 +57,7 @@ export function githubOidcCredential(settings: OidcSettings, io: Pick<Io, 'http'
       'id-token',
       `GitHub did not give an ID token: HTTP ${response.status}${response.status === 200 ? ' without a value' : ''}.`,
       {
-        transient: TRANSIENT_STATUSES.has(response.status),
+        transient: isTransientStatus(response.status),
         hint:
           response.status === 401 || response.status === 403
             ? "The job's ID-token request was refused; check that the job has 'permissions: id-token: write'."
@@ -63,7 +67,7 @@ export function githubOidcCredential(settings: OidcSettings, io: Pick<Io, 'http'
   }
 
   return {
-    label: 'GitHub OIDC',
+    label: "the job's GitHub ID token (OIDC)",
     async authenticate() {
       const idToken = await retry('GitHub ID token request', fetchIdToken)
       presented = readPresented(idToken)
@@ -86,7 +90,8 @@ type Part = 'issuer' | 'subject' | 'audience'
 const BLAMED: Record<number, Part> = { 700211: 'issuer', 700212: 'audience', 700213: 'subject', 7002138: 'subject', 7002131: 'subject' }
 const FEDERATION_CODES = new Set([70021, 700024, ...Object.keys(BLAMED).map(Number)])
 
-// The usual traps (shared/reference/entra-protocol.md §4), by the part they concern.
+// The usual traps, by the part they concern (docs.github.com "OpenID Connect reference", subject
+// claims; learn.microsoft.com "Configure an app to trust an external identity provider").
 const TRAPS: [Part, string][] = [
   ['subject', "A job with 'environment:' presents repo:OWNER/REPO:environment:NAME, not its branch."],
   ['subject', 'A pull request presents repo:OWNER/REPO:pull_request (underscore), not pull-request.'],
@@ -125,7 +130,7 @@ function explainFederation(code: number | undefined, presented: Presented, setti
       ? `'oidc-audience' is '${settings.audience}', not this cloud's default ${settings.defaultAudience}: the federated credential must list the same value.`
       : '',
     'A federated credential that matches this job:',
-    `  az ad app federated-credential create --id ${settings.clientId} --parameters '${parameters}'`,
+    `  az ad app federated-credential create --id ${shellQuote(settings.clientId)} --parameters ${shellQuote(parameters)}`,
     ...TRAPS.filter(([part]) => !blamed || part === blamed).map(([, trap]) => `- ${trap}`)
   ]
   if (code === 70021)

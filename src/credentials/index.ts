@@ -16,7 +16,7 @@ export function createCredential(settings: Settings, io: Io, retry: Retry): Cred
       return certificateCredential(loadCertificate(credential.pem, credential.password, io.now()), settings.clientId, io)
     case 'github-oidc':
       return githubOidcCredential(
-        { ...credential, clientId: settings.clientId, defaultAudience: CLOUDS[settings.cloud].oidcAudience },
+        { ...credential, clientId: settings.clientId, defaultAudience: CLOUDS[settings.cloud].oidcAudience, proxy: settings.proxy },
         io,
         retry
       )

@@ -1,0 +1,60 @@
+import { describe, expect, it } from '@jest/globals'
+import { readTokenResponse } from '../../src/token-response.js'
+
+const SENT = Date.parse('2026-11-25T10:00:00Z')
+const ok = (fields: Record<string, unknown>) =>
+  readTokenResponse({ access_token: 'eyJ0.eyJ1.c2ln', token_type: 'Bearer', expires_in: 3599, ...fields }, SENT)
+
+describe('readTokenResponse', () => {
+  it('gives the token and its expiry counted from when the request was sent', () => {
+    expect(ok({})).toEqual({ accessToken: 'eyJ0.eyJ1.c2ln', expiresIn: 3599, expiresOn: new Date(SENT + 3_599_000) })
+  })
+
+  it.each([
+    ['a string of seconds (managed identity)', '86399', 86399],
+    ['two days', 172_800, 172_800]
+  ])('accepts expires_in as %s', (_, value, seconds) => {
+    expect(ok({ expires_in: value })).toMatchObject({ expiresIn: seconds })
+  })
+
+  it.each([
+    ['1e20', 1e20],
+    ['true', true],
+    ['[5]', [5]],
+    ['"0x10"', '0x10'],
+    ['0', 0],
+    ['-5', -5],
+    ['2.5', 2.5],
+    ['more than two days', 172_801],
+    ['absent', undefined]
+  ])('refuses expires_in %s', (_, value) => {
+    expect(ok({ expires_in: value })).toEqual({ problem: 'no valid expires_in' })
+  })
+
+  it.each([
+    ['a CR LF and a header', 'abc\r\nHost: evil.example'],
+    ['a space', 'abc def'],
+    ['a control character', 'abc\u0000'],
+    ['non-ASCII', 'abcé'],
+    ['= in the middle', 'ab=c']
+  ])('refuses an access_token with %s', (_, token) => {
+    expect(ok({ access_token: token })).toEqual({ problem: 'an access_token with characters a bearer token cannot have' })
+  })
+
+  it('accepts every b64token character (RFC 6750 §2.1)', () => {
+    expect(ok({ access_token: 'aZ09-._~+/==' })).toMatchObject({ accessToken: 'aZ09-._~+/==' })
+  })
+
+  it.each(['bearer', 'BEARER', undefined])('accepts token_type %s', tokenType => {
+    expect(ok({ token_type: tokenType })).toHaveProperty('accessToken')
+  })
+
+  it.each(['pop', 'N_A', 5])('refuses token_type %s, which is not a bearer token', tokenType => {
+    expect(ok({ token_type: tokenType })).toEqual({ problem: expect.stringMatching(/token_type that is not Bearer/) })
+  })
+
+  it('says what a body without a token holds', () => {
+    expect(readTokenResponse({ error: 'x' }, SENT)).toEqual({ problem: 'JSON without an access_token (fields: error)' })
+    expect(readTokenResponse(undefined, SENT)).toEqual({ problem: 'a body that is not JSON' })
+  })
+})

@@ -1,0 +1,43 @@
+/** An access token and how long it lives. */
+export interface Token {
+  accessToken: string
+  /** Seconds, as the endpoint returned it. */
+  expiresIn: number
+  /** When the request was sent plus expiresIn, as MSAL counts it. */
+  expiresOn: Date
+}
+
+// RFC 6750 §2.1 b64token: what may follow "Bearer " in an Authorization header. Anything else
+// (CR, LF, spaces, non-ASCII) would break, or inject into, the header a later step builds.
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+// Entra tokens live 60 to 90 minutes, managed identity tokens about 24 hours: two days is generous.
+const MAX_LIFETIME_S = 2 * 86_400
+
+/**
+ * Checks a successful token response (RFC 6749 §5.1) before anything is masked or written:
+ * a b64token access_token, a whole positive expires_in (number or string of digits), and a
+ * Bearer token_type when there is one. Returns the token, or what is wrong with the body.
+ */
+export function readTokenResponse(body: Record<string, unknown> | undefined, sentAt: number): Token | { problem: string } {
+  if (!body) return { problem: 'a body that is not JSON' }
+  const accessToken = body.access_token
+  if (typeof accessToken !== 'string' || !accessToken) {
+    return { problem: `JSON without an access_token (fields: ${Object.keys(body).join(', ') || 'none'})` }
+  }
+  if (!B64TOKEN.test(accessToken)) return { problem: 'an access_token with characters a bearer token cannot have' }
+  const tokenType = body.token_type
+  if (tokenType !== undefined && !(typeof tokenType === 'string' && tokenType.toLowerCase() === 'bearer')) {
+    return {
+      problem: `a token_type that is not Bearer (${typeof tokenType === 'string' ? tokenType : typeof tokenType}), which does not work as a bearer token`
+    }
+  }
+  const expiresIn = readSeconds(body.expires_in)
+  if (expiresIn === undefined) return { problem: 'no valid expires_in' }
+  return { accessToken, expiresIn, expiresOn: new Date(sentAt + expiresIn * 1000) }
+}
+
+/** A whole number of seconds from 1 to two days, as a JSON number or a string of digits. */
+function readSeconds(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : NaN
+  return Number.isInteger(n) && n > 0 && n <= MAX_LIFETIME_S ? n : undefined
+}
