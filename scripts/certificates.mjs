@@ -41,7 +41,7 @@ export function createServerTls(dir, extraNames = []) {
 /**
  * A client certificate and its key, as a user would store them in one secret.
  * options: subject, type ('rsa' | 'ec'), bits, days, notBefore/notAfter ('YYYYMMDDHHMMSSZ'),
- * keyFormat ('pkcs8' | 'pkcs1' | 'encrypted'), password, issuer (another result, to make a chain).
+ * keyFormat ('pkcs8' | 'pkcs1' | 'encrypted' | 'encrypted-pkcs1': legacy Proc-Type/DEK-Info PEM), password, issuer (another result, to make a chain).
  */
 export function createClientCertificate(dir, name, options = {}) {
   const { subject = `/CN=${name}`, type, bits, days = 365, notBefore, notAfter, keyFormat = 'pkcs8', password, issuer } = options
@@ -99,6 +99,9 @@ export function createClientCertificate(dir, name, options = {}) {
   }
   let keyPem = readFileSync(keyPath, 'utf8')
   if (keyFormat === 'pkcs1') keyPem = openssl(['rsa', '-in', keyPath, '-traditional']).toString()
+  if (keyFormat === 'encrypted-pkcs1') {
+    keyPem = openssl(['rsa', '-in', keyPath, '-aes256', '-traditional', '-passout', `pass:${password}`]).toString()
+  }
   if (keyFormat === 'encrypted') {
     keyPem = openssl(['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', keyPath, '-passout', `pass:${password}`]).toString()
   }

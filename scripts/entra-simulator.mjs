@@ -25,6 +25,7 @@ export const DEMO = {
  *   apps: [{ clientId, displayName, secrets: [{ value, expired? }], certificates: [PEM], federated: [{ issuer, subject, audience }], roles, opaque?, disabled? }]
  *   tenants: [{ id, domains }]
  *   expiresIn: seconds (default 3599 + a random part, as Entra does)
+ *   tokenClaims: claims that replace the issued token's own (a hostile or odd token, for tests)
  *   oidc: { requestToken, subject, issuer? } for the fake GitHub endpoint at /_services/idtoken
  */
 export async function startEntraSimulator(options) {
@@ -53,6 +54,7 @@ export async function startEntraSimulator(options) {
     const fault = faults[route].shift()
     if (fault?.hang) return // accept, never answer
     if (fault?.reset) return req.socket.destroy()
+    if (fault?.respond) return fault.respond(req, res, body) // anything a broken or hostile server can do
     if (fault)
       return send(res, fault.status, fault.body ?? '', { 'content-type': fault.contentType ?? 'application/json', ...fault.headers })
 
@@ -218,7 +220,8 @@ export async function startEntraSimulator(options) {
       sub: '99999999-8888-7777-6666-555555555555',
       tid: tenant.id,
       ver: '1.0',
-      ...(app.roles?.length ? { roles: app.roles } : {})
+      ...(app.roles?.length ? { roles: app.roles } : {}),
+      ...options.tokenClaims
     }
     const accessToken = app.opaque ? `opaque.${randomUUID()}${randomUUID()}` : signJwt(claims, signingKey.privateKey, 'RS256')
     return { status: 200, body: { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken } }
@@ -309,7 +312,10 @@ export async function startEntraSimulator(options) {
     /** What the runner sets when the job has `permissions: id-token: write`. */
     idTokenRequestUrl: `https://127.0.0.1:${port}/_services/idtoken?api-version=2.0`,
     requests,
-    /** Makes the next requests of a route fail: [{ status, body, contentType, headers } | { reset: true } | { hang: true }]. */
+    /**
+     * Makes the next requests of a route fail: [{ status, body, contentType, headers } | { reset: true } |
+     * { hang: true } | { respond(req, res, body) }].
+     */
     inject(route, ...list) {
       faults[route].push(...list)
     },

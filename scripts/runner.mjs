@@ -35,6 +35,22 @@ export function unescapeCommandValue(text) {
   return text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
 }
 
+/**
+ * Every workflow command the runner would act on in stdout (actions/runner ActionCommandManager,
+ * ActionCommand.cs): a line that starts with `::` after white space (.NET TrimStart also removes
+ * U+0085 and Unicode spaces), and the legacy `##[name ...]` anywhere in a line. Returns
+ * [{ name, data }] with the data unescaped.
+ */
+export function runnerCommands(stdout) {
+  const commands = []
+  for (const line of stdout.split(/\r\n|\n|\r/)) {
+    const v2 = /^[\s\u0085]*::([^ :]+)(?: [^:]*)?::(.*)$/.exec(line)
+    if (v2) commands.push({ name: v2[1], data: unescapeCommandValue(v2[2]) })
+    else for (const legacy of line.matchAll(/##\[([^\] ]+)[^\]]*\](.*)/g)) commands.push({ name: legacy[1], data: legacy[2], legacy: true })
+  }
+  return commands
+}
+
 /** Reads the `name<<delimiter` blocks that core.setOutput appends to GITHUB_OUTPUT. */
 export function parseOutputFile(text) {
   const outputs = {}
@@ -46,9 +62,19 @@ export function parseOutputFile(text) {
 /**
  * Runs the action once. Returns { code, stdout, stderr, outputs, summary, ms }: ms from spawn to exit.
  * options: inputs, env (more variables: NODE_EXTRA_CA_CERTS, proxies, RUNNER_DEBUG, OIDC), echo to
- * show the log live; script and nodeArgs run another script in the same environment (the benchmark's floor).
+ * show the log live; script and nodeArgs run another script in the same environment (the benchmark's floor);
+ * stepSummary false leaves GITHUB_STEP_SUMMARY unset, as on a runner without job summaries; outputFile
+ * false leaves GITHUB_OUTPUT unset.
  */
-export function runAction({ inputs = {}, env = {}, echo = false, script = join(ROOT, 'dist', 'index.js'), nodeArgs = [] } = {}) {
+export function runAction({
+  inputs = {},
+  env = {},
+  echo = false,
+  script = join(ROOT, 'dist', 'index.js'),
+  nodeArgs = [],
+  stepSummary = true,
+  outputFile: useOutputFile = true
+} = {}) {
   const dir = makeTempDir('runner-')
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary')
@@ -65,8 +91,10 @@ export function runAction({ inputs = {}, env = {}, echo = false, script = join(R
     GITHUB_WORKSPACE: dir,
     GITHUB_REPOSITORY: 'octo-org/octo-repo',
     GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
+    // Without GITHUB_OUTPUT, @actions/core falls back to ::set-output commands on stdout.
+    ...(useOutputFile ? { GITHUB_OUTPUT: outputFile } : {}),
+    // Older runners and some local emulators have no job summary.
+    ...(stepSummary ? { GITHUB_STEP_SUMMARY: summaryFile } : {}),
     ...inputEnv(inputs),
     ...env
   }
@@ -95,27 +123,58 @@ export function runAction({ inputs = {}, env = {}, echo = false, script = join(R
 }
 
 /**
- * Where a secret shows up in what the action printed, other than in its own ::add-mask:: command
- * (the runner consumes those; everything else reaches the log). Checks each value, each of its
- * lines of 8 characters or more, and its form-encoded spelling.
+ * The log as a person sees it on the run page (actions/runner ActionCommandManager and
+ * SecretMasker): stdout split into lines at CR, LF or CRLF; a line that starts with `::` (after
+ * white space) is a command, whose data the runner unescapes; `::add-mask::` registers a value and
+ * prints nothing; every later line has the registered values replaced by ***. stderr is shown
+ * with no masks applied (stricter than the runner), and the job summary is never masked.
  */
-export function findLeaks(text, secrets) {
-  const visible = text
-    .split('\n')
-    .filter(line => !line.startsWith('::add-mask::'))
-    .join('\n')
+export function visibleLog({ stdout = '', stderr = '', summary = '' }) {
+  const masks = []
+  const shown = []
+  for (const line of stdout.split(/\r\n|\n|\r/)) {
+    const command = /^[\s\u0085]*::([A-Za-z-]+)(?: [^:]*)?::(.*)$/.exec(line)
+    const text = command ? unescapeCommandValue(command[2]) : line
+    if (command?.[1] === 'add-mask') {
+      if (text) masks.push(text)
+      continue
+    }
+    shown.push(masks.reduce((out, mask) => out.split(mask).join('***'), text))
+  }
+  return [...shown, stderr, summary].join('\n')
+}
+
+/** Every spelling of a secret that counts as a leak when it is visible. */
+function spellingsOf(value) {
+  const spellings = new Set([
+    value,
+    new URLSearchParams({ v: value }).toString().slice(2),
+    encodeURIComponent(value),
+    Buffer.from(value).toString('base64'),
+    Buffer.from(value).toString('base64url'),
+    // Each line of a multi-line secret (a PEM key) on its own.
+    ...value
+      .split(/\r?\n/)
+      .map(l => l.trim())
+      .filter(l => l.length >= 8 && !l.startsWith('-----'))
+  ])
+  // A JWT's signature segment alone is enough to replay nothing, but it is the token's secret part.
+  const parts = value.split('.')
+  if (parts.length === 3 && parts[2].length >= 16) spellings.add(parts[2])
+  return spellings
+}
+
+/**
+ * Which secrets show up in what the action printed, as a person sees it (visibleLog): raw,
+ * form-encoded, percent-encoded, base64, base64url, line by line, or a JWT's signature alone.
+ * `printed` is { stdout, stderr, summary }.
+ */
+export function findLeaks(printed, secrets) {
+  const visible = visibleLog(printed)
   const leaks = []
   for (const [label, value] of Object.entries(secrets)) {
     if (!value) continue
-    const needles = new Set([
-      value,
-      encodeURIComponent(value),
-      ...value
-        .split(/\r?\n/)
-        .map(l => l.trim())
-        .filter(l => l.length >= 8 && !l.startsWith('-----'))
-    ])
-    for (const needle of needles) if (visible.includes(needle)) leaks.push(label)
+    for (const needle of spellingsOf(value)) if (visible.includes(needle)) leaks.push(label)
   }
   return [...new Set(leaks)]
 }

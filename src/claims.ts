@@ -17,9 +17,11 @@ export interface TokenFacts {
   decoded: boolean
 }
 
-// A role value as Entra allows it: no white space, no control characters (learn.microsoft.com,
-// "Add app roles to your application": "Value ... can't contain spaces").
-const ROLE_VALUE = /^[^\s\p{Cc}\p{Cf}]+$/u
+// A role value as Entra allows it: printable ASCII without spaces (learn.microsoft.com, "Add app
+// roles to your application": the value cannot contain spaces). Also refused: a comma, which would
+// split the comma-separated output, and what a later step's log would read as a workflow command
+// when it echoes the output (`::` at the start, `##[` anywhere).
+const ROLE_VALUE = /^(?!::)(?!.*##\[)[\x21-\x2b\x2d-\x7e]+$/
 
 /**
  * Reads the claims best-effort; `reason` says why they could not be read. The outputs carry only

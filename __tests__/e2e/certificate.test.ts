@@ -6,7 +6,7 @@ import { annotations, DEMO, leaks, masks, startE2e } from '../helpers/e2e.js'
 
 type Made = ReturnType<typeof createClientCertificate>
 let e2e: Awaited<ReturnType<typeof startE2e>>
-let plain: Made, encrypted: Made, pkcs1: Made, ca: Made, leaf: Made, unregistered: Made, expired: Made
+let plain: Made, encrypted: Made, pkcs1: Made, legacy: Made, ca: Made, leaf: Made, unregistered: Made, expired: Made
 const PASSWORD = 'p@ss word%0A;'
 
 beforeAll(async () => {
@@ -14,6 +14,7 @@ beforeAll(async () => {
   plain = createClientCertificate(dir, 'plain', { subject: '/CN=release-bot' })
   encrypted = createClientCertificate(dir, 'encrypted', { keyFormat: 'encrypted', password: PASSWORD })
   pkcs1 = createClientCertificate(dir, 'pkcs1', { keyFormat: 'pkcs1' })
+  legacy = createClientCertificate(dir, 'legacy', { keyFormat: 'encrypted-pkcs1', password: PASSWORD })
   ca = createClientCertificate(dir, 'ca', { subject: '/CN=Issuing CA' })
   leaf = createClientCertificate(dir, 'leaf', { issuer: ca, subject: '/CN=leaf' })
   unregistered = createClientCertificate(dir, 'unregistered', { subject: '/CN=not-uploaded' })
@@ -24,7 +25,7 @@ beforeAll(async () => {
       {
         clientId: DEMO.clientId,
         displayName: DEMO.appName,
-        certificates: [plain, encrypted, pkcs1, leaf].map(c => c.certPem),
+        certificates: [plain, encrypted, pkcs1, legacy, leaf].map(c => c.certPem),
         roles: ['Sites.Read.All']
       }
     ]
@@ -40,6 +41,7 @@ describe.each<[string, () => Made, string]>([
   ['a PKCS#8 key', () => plain, ''],
   ['an encrypted PKCS#8 key with its password', () => encrypted, PASSWORD],
   ['a PKCS#1 key with CRLF line endings', () => ({ ...pkcs1, pem: pkcs1.pem.replace(/\n/g, '\r\n') }), ''],
+  ['a legacy encrypted PKCS#1 key (Proc-Type, DEK-Info) with its password', () => legacy, PASSWORD],
   ['a chain with the CA first', () => ({ ...leaf, pem: `${ca.certPem}${leaf.certPem}${leaf.keyPem}` }), '']
 ])('a certificate with %s', (_, made, password) => {
   it('gets a token with a signed assertion and no secret, and prints no key material', async () => {
@@ -57,6 +59,15 @@ describe.each<[string, () => Made, string]>([
     expect(masks(result)).toContain(assertion)
     expect(leaks(result, secretsOf(certificate, { assertion, password, token: result.outputs.token }))).toEqual([])
   })
+})
+
+it('warns that a password given for a key that is not encrypted was not used, and goes on', async () => {
+  const result = await e2e.run({ 'client-secret': '', 'client-certificate': plain.pem, 'client-certificate-password': PASSWORD })
+  expect(result.code).toBe(0)
+  expect(annotations(result, 'warning')).toEqual([
+    expect.stringMatching(/'client-certificate-password' is set, but the private key .* is not encrypted/)
+  ])
+  expect(leaks(result, secretsOf(plain, { password: PASSWORD, token: result.outputs.token }))).toEqual([])
 })
 
 it('sends a new assertion when it retries', async () => {
@@ -98,6 +109,12 @@ describe.each<[string, () => Record<string, string>, string, RegExp]>([
   [
     'an encrypted key with a wrong password',
     () => ({ 'client-certificate': encrypted.pem, 'client-certificate-password': 'nope' }),
+    'client-certificate-password',
+    /does not decrypt/
+  ],
+  [
+    'a legacy encrypted PKCS#1 key with a wrong password',
+    () => ({ 'client-certificate': legacy.pem, 'client-certificate-password': 'nope' }),
     'client-certificate-password',
     /does not decrypt/
   ],

@@ -44,7 +44,7 @@ it('fails naming every missing required role, and does not write the token', asy
     /^The token lacks 2 required permissions: Sites\.ReadWrite\.All, Mail\.Send \(it has: User\.Read\.All, Group\.Read\.All\)\./
   )
   expect(error).toContain('Application permissions > Sites.ReadWrite.All, Mail.Send')
-  expect(error).toContain("--query 'appRoles[?value==`\"Mail.Send\"`].id'")
+  expect(error).toContain('--query \'appRoles[?value==`"Mail.Send"`].id\'')
   expect(leaks(result, { secret: DEMO.clientSecret })).toEqual([])
 })
 

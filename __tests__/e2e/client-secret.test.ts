@@ -71,7 +71,9 @@ it('explains a wrong secret with exactly one request, exit 1 and no stack trace'
 it('explains a tenant that does not exist', async () => {
   const result = await e2e.run({ 'tenant-id': 'fabrikam.onmicrosoft.com' })
   expect(result.code).toBe(1)
-  expect(annotations(result)[0]).toMatch(/AADSTS90002, HTTP 400\): The tenant was not found\. No tenant has the domain in 'tenant-id' \(fabrikam\.onmicrosoft\.com\)/)
+  expect(annotations(result)[0]).toMatch(
+    /AADSTS90002, HTTP 400\): The tenant was not found\. No tenant has the domain in 'tenant-id' \(fabrikam\.onmicrosoft\.com\)/
+  )
 })
 
 it('explains an app that is not in the tenant', async () => {
@@ -100,7 +102,7 @@ it('cuts off a server that never answers at the deadline, saying it timed out', 
 })
 
 describe('bad input', () => {
-  it.each<[string, Record<string, string>, string]>([
+  it.each<[string, Record<string, string>, string, Record<string, string>?]>([
     ['a missing tenant-id', { 'tenant-id': '' }, "'tenant-id' is empty"],
     ['a tenant-id with a slash', { 'tenant-id': 'contoso.com/x' }, "'tenant-id' is not a GUID or a domain name"],
     ['a tenant-id with a query', { 'tenant-id': 'contoso.com?x' }, "'tenant-id' is not a GUID or a domain name"],
@@ -136,9 +138,38 @@ describe('bad input', () => {
     ['max-attempts not a number', { 'max-attempts': 'many' }, "'max-attempts' must be a whole number"],
     ['timeout-seconds 0', { 'timeout-seconds': '0' }, "'timeout-seconds' must be a whole number of seconds from 1 to 3600"],
     ['timeout-seconds negative', { 'timeout-seconds': '-1' }, "'timeout-seconds' must be a whole number of seconds from 1 to 3600"],
-    ['no credential at all (a secret that does not exist)', { 'client-secret': '' }, 'No credential:']
-  ])('%s: one error naming the input, exit 1, no stack trace, no request', async (_, inputs, message) => {
-    const result = await e2e.run(inputs)
+    ['no credential at all (a secret that does not exist)', { 'client-secret': '' }, 'No credential:'],
+    [
+      'a look-alike authority-host (Cyrillic о)',
+      { 'authority-host': 'https://lоgin.microsoftonline.com' },
+      "'authority-host' has characters outside plain ASCII"
+    ],
+    [
+      'a scope with a zero-width space',
+      { scope: 'https://graph.microsoft.com\u200b/.default' },
+      "'scope' has control or invisible characters"
+    ],
+    ['timeout-seconds 0.0000001', { 'timeout-seconds': '0.0000001' }, "'timeout-seconds' must be a whole number of seconds"],
+    [
+      'an ACTIONS_ID_TOKEN_REQUEST_URL that is not a URL',
+      { 'client-secret': '' },
+      'ACTIONS_ID_TOKEN_REQUEST_URL is not a URL',
+      { ACTIONS_ID_TOKEN_REQUEST_URL: 'not a url', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token-0123456789' }
+    ],
+    [
+      'a plain-http ACTIONS_ID_TOKEN_REQUEST_URL off the machine',
+      { 'client-secret': '' },
+      'ACTIONS_ID_TOKEN_REQUEST_URL is plain http to token.example.test',
+      { ACTIONS_ID_TOKEN_REQUEST_URL: 'http://token.example.test/x?a=1', ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token-0123456789' }
+    ],
+    [
+      'an https_proxy with bad percent-encoding',
+      {},
+      'The proxy in https_proxy has a user or password that is not valid percent-encoding',
+      { https_proxy: 'http://user:%E0%A4%A@127.0.0.1:9' }
+    ]
+  ])('%s: one error naming the input, exit 1, no stack trace, no request', async (_, inputs, message, env = {}) => {
+    const result = await e2e.run(inputs, env)
     expect(result.code).toBe(1)
     const errors = annotations(result)
     expect(errors).toHaveLength(1)

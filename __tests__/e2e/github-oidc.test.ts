@@ -1,4 +1,8 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { makeTempDir } from '../../scripts/certificates.mjs'
 import { annotations, DEMO, leaks, masks, startE2e } from '../helpers/e2e.js'
 
 const ISSUER = 'https://token.actions.githubusercontent.com'
@@ -90,6 +94,26 @@ it('explains a subject mismatch with the claims presented and the federated cred
   )
   expect(error).toContain("A job with 'environment:' presents repo:OWNER/REPO:environment:NAME")
   expect(leaks(result, secrets(result))).toEqual([])
+})
+
+it('prints an az command that is safe to paste, even for a branch name with a quote in it', async () => {
+  // Git allows ' in branch names; in today's single quotes it would end the string and run the rest.
+  oidc.subject = "repo:octo-org/octo-repo:ref:refs/heads/x';touch pwned;'"
+  const [error] = annotations(await runOidc())
+  const line = error.split('\n').find(l => l.trimStart().startsWith('az ad app federated-credential create'))!
+  const dir = makeTempDir('paste-')
+  try {
+    // az replaced by a function that records its arguments, NUL-separated.
+    execFileSync('bash', ['-c', `az() { printf '%s\\0' "$@" > args; }\n${line}`], { cwd: dir })
+    expect(readdirSync(dir)).toEqual(['args'])
+    const args = readFileSync(join(dir, 'args'), 'utf8').split('\0').slice(0, -1)
+    expect(args.slice(0, 6)).toEqual(['ad', 'app', 'federated-credential', 'create', '--id', DEMO.clientId])
+    expect(args[6]).toBe('--parameters')
+    expect(JSON.parse(args[7])).toMatchObject({ issuer: ISSUER, subject: oidc.subject, audiences: ['api://AzureADTokenExchange'] })
+    expect(args).toHaveLength(8)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 it('tells a case-only subject mismatch apart', async () => {

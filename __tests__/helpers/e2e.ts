@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs'
 import { createServerTls, makeTempDir } from '../../scripts/certificates.mjs'
 import { DEMO, startEntraSimulator } from '../../scripts/entra-simulator.mjs'
-import { findLeaks, runAction, unescapeCommandValue } from '../../scripts/runner.mjs'
+import { findLeaks, runAction, runnerCommands, unescapeCommandValue } from '../../scripts/runner.mjs'
 
 /** A host name the test proxy resolves to the simulator; .test is reserved (RFC 2606). */
 export const PROXIED_HOST = 'login.entra.test'
@@ -26,8 +26,13 @@ export async function startE2e(options: Omit<Parameters<typeof startEntraSimulat
     simulator,
     tls,
     /** Runs the action with the demo app's identity unless inputs say otherwise. */
-    run(inputs: Record<string, string | undefined> = {}, env: Record<string, string> = {}): Promise<RunResult> {
+    run(
+      inputs: Record<string, string | undefined> = {},
+      env: Record<string, string> = {},
+      options: { stepSummary?: boolean; outputFile?: boolean } = {}
+    ): Promise<RunResult> {
       return runAction({
+        ...options,
         inputs: {
           'tenant-id': DEMO.tenantId,
           'client-id': DEMO.clientId,
@@ -47,7 +52,7 @@ export async function startE2e(options: Omit<Parameters<typeof startEntraSimulat
 
 /** Secrets found anywhere the user could see them: stdout, stderr and the job summary. */
 export function leaks(result: RunResult, secrets: Record<string, string | undefined>): string[] {
-  return findLeaks([result.stdout, result.stderr, result.summary].join('\n'), secrets)
+  return findLeaks(result, secrets)
 }
 
 /** The values of one workflow command (::error::, ::add-mask::, ...) on stdout, unescaped as the runner reads them. */
@@ -64,5 +69,8 @@ export const annotations = (result: RunResult, kind = 'error') => commandValues(
 
 /** Lines registered with ::add-mask::, in order. */
 export const masks = (result: RunResult) => commandValues(result, 'add-mask')
+
+/** The workflow commands the runner would act on in this run's stdout. */
+export const commands = (result: RunResult): { name: string; data: string; legacy?: boolean }[] => runnerCommands(result.stdout)
 
 export { DEMO }

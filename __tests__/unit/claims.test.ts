@@ -36,9 +36,21 @@ describe('inspectToken', () => {
   })
 
   it('leaves out roles that are not strings or could not be a role value, saying so for the debug log', () => {
-    const { facts, dropped } = inspectToken(fakeJwt({ roles: ['A', 7, null, 'B\n::set-output name=token::x', 'C D', 'E\u200b'] }))
-    expect(facts.roles).toEqual(['A'])
-    expect(dropped).toHaveLength(5)
+    const roles = [
+      'A',
+      7,
+      null,
+      'B\n::set-output name=token::x',
+      'C D',
+      'E\u200b',
+      'F,G',
+      '::warning::x',
+      'x##[add-mask]y',
+      'Sites.Selected'
+    ]
+    const { facts, dropped } = inspectToken(fakeJwt({ roles }))
+    expect(facts.roles).toEqual(['A', 'Sites.Selected'])
+    expect(dropped).toHaveLength(8)
   })
 
   it.each([
