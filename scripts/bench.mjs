@@ -10,6 +10,9 @@ import { DEMO, startEntraSimulator } from './entra-simulator.mjs'
 import { nodeBinary, ROOT, runAction } from './runner.mjs'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20)
+// Another build of the action (say, main's dist/index.js copied aside) to measure in the same
+// alternation, so a change's cost is compared on the same machine in the same minute.
+const BASELINE = process.env.BENCH_BASELINE
 const WARMUP = 3
 const dir = makeTempDir('bench-')
 const tls = createServerTls(dir)
@@ -90,11 +93,14 @@ for (let i = 0; i < WARMUP; i++) {
   await time(actionRun())
   await time(floorRun)
 }
-const samples = { action: [], floor: [] }
+const baselineRun = () => ({ ...actionRun(), script: BASELINE })
+if (BASELINE) for (let i = 0; i < WARMUP; i++) await time(baselineRun())
+const samples = { action: [], floor: [], baseline: [] }
 for (let i = 0; i < RUNS; i++) {
-  // Alternate, so drift in the machine's load touches both alike.
+  // Alternate, so drift in the machine's load touches all alike.
   samples.action.push((await time(actionRun())).ms)
   samples.floor.push((await time(floorRun)).ms)
+  if (BASELINE) samples.baseline.push((await time(baselineRun())).ms)
 }
 
 const memory = {
@@ -130,6 +136,13 @@ const results = {
   actionMs: action_,
   floorMs: floor_,
   medianRatio: Math.round((action_.median / floor_.median) * 100) / 100,
+  ...(BASELINE && {
+    baseline: {
+      script: BASELINE,
+      ms: stats(samples.baseline),
+      medianRatio: Math.round((stats(samples.baseline).median / floor_.median) * 100) / 100
+    }
+  }),
   memory,
   bundle,
   requests
@@ -144,6 +157,9 @@ console.log(`Node ${results.node}, ${RUNS} alternating runs each after ${WARMUP}
 console.log(`action (node dist/index.js): median ${action_.median} ms, min ${action_.min}, max ${action_.max}`)
 console.log(`floor (bare node:https POST): median ${floor_.median} ms, min ${floor_.min}, max ${floor_.max}`)
 console.log(`median ratio action/floor: ${results.medianRatio} (goal: at most 1.15)`)
+if (results.baseline) {
+  console.log(`baseline (${BASELINE}): median ${results.baseline.ms.median} ms, ratio to the floor ${results.baseline.medianRatio}`)
+}
 console.log(`peak RSS: action ${Math.round(memory.actionKb / 1024)} MiB, floor ${Math.round(memory.floorKb / 1024)} MiB`)
 console.log(`bundle: dist/index.js ${bundle.indexBytes} B, dist/ ${bundle.distBytes} B (goal: dist/ at most 100 KB)`)
 console.log(
