@@ -1,6 +1,6 @@
 import { ActionError } from './errors.js'
 import { decodeClaims } from './jwt.js'
-import { isGuid } from './settings.js'
+import { isGuid } from './identifiers.js'
 import { shellQuote } from './shell-quote.js'
 
 /** What the access token says about itself, for outputs and the log. Empty when it is opaque. */
@@ -13,6 +13,8 @@ export interface TokenFacts {
   appName: string
   /** `appid` (v1 tokens) or `azp` (v2). */
   appId: string
+  /** `oid`: the object ID of the service principal (or managed identity) the token is for, when a GUID. */
+  objectId: string
   /** Whether the claims could be read at all. */
   decoded: boolean
 }
@@ -31,7 +33,7 @@ const ROLE_VALUE = /^(?!::)(?!.*##\[)[\x21-\x2b\x2d-\x7e]+$/
 export function inspectToken(accessToken: string): { facts: TokenFacts; reason?: string; dropped: string[] } {
   const decoded = decodeClaims(accessToken)
   if ('reason' in decoded) {
-    return { facts: { tenantId: '', roles: [], appName: '', appId: '', decoded: false }, reason: decoded.reason, dropped: [] }
+    return { facts: { tenantId: '', roles: [], appName: '', appId: '', objectId: '', decoded: false }, reason: decoded.reason, dropped: [] }
   }
   const { claims } = decoded
   const dropped: string[] = []
@@ -49,6 +51,7 @@ export function inspectToken(accessToken: string): { facts: TokenFacts; reason?:
       roles,
       appName: text(claims.app_displayname),
       appId: text(claims.appid) || text(claims.azp),
+      objectId: isGuid(text(claims.oid)) ? text(claims.oid).toLowerCase() : '',
       decoded: true
     },
     dropped
@@ -61,25 +64,55 @@ export function findMissingRoles(required: string[], granted: string[]): string[
   return required.filter(r => !have.has(r.toLowerCase()))
 }
 
-/** How to add application permissions and grant admin consent, for the portal and for az. */
-export function howToGrant(roles: string[], clientId: string, scope: string): string {
+/** Who holds the permissions: an app registration, or a managed identity (which has no portal page for them). */
+export type Principal = { kind: 'app'; clientId: string } | { kind: 'managed-identity'; objectId: string; clientId: string }
+
+const GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000'
+
+/** How to grant application permissions: admin consent for an app, app role assignments for a managed identity. */
+export function howToGrant(roles: string[], principal: Principal, scope: string): string {
   const resource = scope.replace(/\/\.default$/, '')
-  const api = /graph\.microsoft|chinacloudapi\.cn|^00000003-/.test(resource) ? '00000003-0000-0000-c000-000000000000' : resource
-  const apiName = api.startsWith('00000003-') ? 'Microsoft Graph' : resource
+  const isGraph = /graph\.microsoft|chinacloudapi\.cn|^00000003-/.test(resource)
+  const api = isGraph ? GRAPH_APP_ID : resource
   const list = roles.length > 0 ? roles : ['<Permission.Name>']
+  const roleQuery = (role: string) => shellQuote(`appRoles[?value==\`${JSON.stringify(role)}\`].id`)
+  if (principal.kind === 'managed-identity') {
+    // learn.microsoft.com, "Grant an appRoleAssignment for a service principal" (Graph
+    // POST /servicePrincipals/{id}/appRoleAssignments); the portal has no page for it.
+    const id = principal.objectId || 'OBJECT_ID'
+    const graphBase = isGraph && resource.startsWith('https://') ? resource.replace(/\/+$/, '') : 'https://graph.microsoft.com'
+    return [
+      `A managed identity gets application permissions as app role assignments, which the portal cannot add. As a Privileged Role Administrator, for managed identity ${id}:`,
+      'PowerShell (Microsoft.Graph module):',
+      `  $api = Get-MgServicePrincipal -Filter "appId eq '${isGraph ? GRAPH_APP_ID : resource.replace(/'/g, "''")}'"`,
+      ...list.map(
+        role =>
+          `  New-MgServicePrincipalAppRoleAssignment -ServicePrincipalId ${id} -PrincipalId ${id} -ResourceId $api.Id -AppRoleId ($api.AppRoles | Where-Object Value -eq '${role.replace(/'/g, "''")}').Id`
+      ),
+      'az (Graph REST):',
+      `  api=$(az ad sp show --id ${shellQuote(api)} --query id -o tsv)`,
+      ...list.map(
+        role =>
+          `  az rest --method POST --uri ${shellQuote(`${graphBase}/v1.0/servicePrincipals/${id}/appRoleAssignments`)} --body "{\\"principalId\\":\\"${id}\\",\\"resourceId\\":\\"$api\\",\\"appRoleId\\":\\"$(az ad sp show --id ${shellQuote(api)} --query ${roleQuery(role)} -o tsv)\\"}"`
+      ),
+      'A token keeps the roles it was issued with, and managed identity tokens are cached for up to 24 hours: a new role can take that long to appear.'
+    ].join('\n')
+  }
+  const { clientId } = principal
+  const apiName = isGraph ? 'Microsoft Graph' : resource
   return [
     `Portal: App registrations > ${clientId} > API permissions > Add a permission > ${apiName} > Application permissions > ${list.join(', ')}; then "Grant admin consent" (a Privileged Role Administrator or Global Administrator must do it).`,
     'az:',
     ...list.map(
       role =>
-        `  az ad app permission add --id ${shellQuote(clientId)} --api ${shellQuote(api)} --api-permissions "$(az ad sp show --id ${shellQuote(api)} --query ${shellQuote(`appRoles[?value==\`${JSON.stringify(role)}\`].id`)} -o tsv)=Role"`
+        `  az ad app permission add --id ${shellQuote(clientId)} --api ${shellQuote(api)} --api-permissions "$(az ad sp show --id ${shellQuote(api)} --query ${roleQuery(role)} -o tsv)=Role"`
     ),
     `  az ad app permission admin-consent --id ${shellQuote(clientId)}`,
     'A token keeps the roles it was issued with: run the job again after consent.'
   ].join('\n')
 }
 
-export function checkRequiredRoles(required: string[], facts: TokenFacts, clientId: string, scope: string): void {
+export function checkRequiredRoles(required: string[], facts: TokenFacts, principal: Principal, scope: string): void {
   if (required.length === 0) return
   if (!facts.decoded) {
     throw new ActionError('missing-roles', "'required-roles' is set, but the token is not a JWT whose roles can be read.", {
@@ -94,17 +127,19 @@ export function checkRequiredRoles(required: string[], facts: TokenFacts, client
     `The token lacks ${missing.length === 1 ? 'a required permission' : `${missing.length} required permissions`}: ${missing.join(', ')} (it has: ${facts.roles.join(', ') || 'none'}).`,
     {
       input: 'required-roles',
-      hint: 'Add them as application permissions and grant admin consent:',
-      details: [howToGrant(missing, clientId, scope)]
+      hint:
+        principal.kind === 'app' ? 'Add them as application permissions and grant admin consent:' : 'Assign them to the managed identity:',
+      details: [howToGrant(missing, principal, scope)]
     }
   )
 }
 
 /** A Graph token without roles works for nothing: every call gets 403. Said before it happens. */
-export function rolelessWarning(facts: TokenFacts, isGraph: boolean, clientId: string, scope: string): string | undefined {
+export function rolelessWarning(facts: TokenFacts, isGraph: boolean, principal: Principal, scope: string): string | undefined {
   if (!facts.decoded || !isGraph || facts.roles.length > 0) return undefined
+  const who = principal.kind === 'app' ? `app ${principal.clientId}` : `managed identity ${principal.clientId || principal.objectId}`
   return [
-    `The token has no roles: app ${clientId} holds no Microsoft Graph application permission with admin consent, so Graph will answer 403 Authorization_RequestDenied.`,
-    howToGrant([], clientId, scope)
+    `The token has no roles: ${who} holds no Microsoft Graph application permission${principal.kind === 'app' ? ' with admin consent' : ''}, so Graph will answer 403 Authorization_RequestDenied.`,
+    howToGrant([], principal, scope)
   ].join('\n')
 }

@@ -1,7 +1,7 @@
 import type { RejectionNotes } from './credentials/credential.js'
 import { ActionError } from './errors.js'
 import { isTransientStatus } from './retry.js'
-import { isGuid } from './settings.js'
+import { isGuid } from './identifiers.js'
 
 /** What a rejection is explained against: the settings the user controls. */
 export interface RejectionContext {

@@ -6,7 +6,8 @@ export type ErrorCode =
   | 'bad-response' // a 2xx that is not the JSON we need
   | 'network' // connection refused, reset, DNS, TLS
   | 'timeout' // an attempt or the whole acquisition ran out of time
-  | 'id-token' // the GitHub OIDC ID token could not be had
+  | 'id-token' // the GitHub OIDC ID token or a federated token file could not be had
+  | 'managed-identity' // the machine's managed identity endpoint refused
   | 'missing-roles' // the token lacks a permission listed in 'required-roles'
   | 'runner' // the runner's environment is not what an action needs (GITHUB_OUTPUT)
 

@@ -185,6 +185,12 @@ function openTunnel(target: URL, proxy: Proxy, track: (socket: Socket) => void):
   })
 }
 
+/** What a body was, for a message: its size and declared type, never its content. */
+export function describeBody(response: HttpResponse): string {
+  const type = response.headers['content-type']
+  return `${Buffer.byteLength(response.body)} bytes of ${type ? String(type).split(';')[0] : 'no declared content type'}`
+}
+
 /** Never assume a body is JSON: gateways answer HTML, and some proxies plain text. */
 export function parseJson(text: string): Record<string, unknown> | undefined {
   try {

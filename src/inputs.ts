@@ -8,6 +8,8 @@ export interface RawInputs {
   'client-secret': string
   'client-certificate': string
   'client-certificate-password': string
+  'managed-identity': string
+  'federated-token-file': string
   cloud: string
   scope: string
   'authority-host': string
@@ -22,7 +24,21 @@ export interface RawInputs {
   idTokenRequestToken: string
   /** https_proxy, HTTPS_PROXY, no_proxy and NO_PROXY as the runner's environment has them. */
   proxyVariables: Record<string, string | undefined>
+  /** What Azure sets for a managed identity or workload identity (trimmed, absent when unset). */
+  azureVariables: Partial<Record<AzureVariable, string>>
 }
+
+// Set by Azure: App Service and Container Apps (IDENTITY_*), the Azure SDKs' IMDS override, and
+// the AKS workload identity webhook (AZURE_*).
+const AZURE_VARIABLES = [
+  'IDENTITY_ENDPOINT',
+  'IDENTITY_HEADER',
+  'AZURE_POD_IDENTITY_AUTHORITY_HOST',
+  'AZURE_FEDERATED_TOKEN_FILE',
+  'AZURE_TENANT_ID',
+  'AZURE_CLIENT_ID'
+] as const
+type AzureVariable = (typeof AZURE_VARIABLES)[number]
 
 const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY']
 
@@ -36,6 +52,10 @@ export function readInputs(io: Pick<Io, 'getInput' | 'mask' | 'env'>): RawInputs
     return value
   }
   const proxyVariables = Object.fromEntries(PROXY_VARIABLES.map(name => [name, io.env[name]]))
+  const azureVariables = Object.fromEntries(AZURE_VARIABLES.map(name => [name, io.env[name]?.trim()]).filter(([, v]) => v))
+  // The App Service / Container Apps identity header is a secret (learn.microsoft.com, "Managed
+  // identities for App Service": it mitigates server-side request forgery).
+  secret(azureVariables.IDENTITY_HEADER ?? '')
   for (const name of ['https_proxy', 'HTTPS_PROXY']) secret('', proxyPassword(proxyVariables[name]))
   const certificate = io.getInput('client-certificate')
   return {
@@ -43,6 +63,8 @@ export function readInputs(io: Pick<Io, 'getInput' | 'mask' | 'env'>): RawInputs
     // The whole PEM, and each line of the key's base64 body: the runner matches masks per line.
     'client-certificate': secret(certificate, ...privateKeyLines(certificate)),
     'client-certificate-password': secret(io.getInput('client-certificate-password')),
+    'managed-identity': io.getInput('managed-identity'),
+    'federated-token-file': io.getInput('federated-token-file'),
     idTokenRequestToken: secret(io.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN?.trim() ?? ''),
     idTokenRequestUrl: io.env.ACTIONS_ID_TOKEN_REQUEST_URL?.trim() ?? '',
     'tenant-id': io.getInput('tenant-id'),
@@ -55,7 +77,8 @@ export function readInputs(io: Pick<Io, 'getInput' | 'mask' | 'env'>): RawInputs
     'job-summary': io.getInput('job-summary'),
     'max-attempts': io.getInput('max-attempts'),
     'timeout-seconds': io.getInput('timeout-seconds'),
-    proxyVariables
+    proxyVariables,
+    azureVariables
   }
 }
 

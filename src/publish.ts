@@ -7,7 +7,7 @@ import type { Token } from './token-response.js'
 /** Writes the outputs, the one success line and, if asked, the job summary. Never the token anywhere but its output. */
 export async function publish(
   io: Pick<Io, 'setOutput' | 'writeSummary' | 'log' | 'now'>,
-  settings: Pick<Settings, 'clientId' | 'tenantId' | 'scope' | 'jobSummary'>,
+  settings: Pick<Settings, 'clientId' | 'tenantId' | 'scope' | 'jobSummary' | 'source'>,
   token: Token,
   facts: TokenFacts
 ): Promise<void> {
@@ -18,19 +18,30 @@ export async function publish(
   io.setOutput('tenant-id', facts.tenantId)
   io.setOutput('roles', facts.roles.join(','))
 
-  const app = facts.appName ? `'${facts.appName}' (${settings.clientId})` : settings.clientId
-  const tenant = facts.tenantId && facts.tenantId !== settings.tenantId ? `${settings.tenantId} (${facts.tenantId})` : settings.tenantId
+  // A managed identity's own token has no client-id input: its client ID is the token's appid.
+  const clientId = settings.clientId || facts.appId || 'unknown'
+  const name = facts.appName ? `${facts.appName} (${clientId})` : clientId
+  const who =
+    settings.source.kind === 'managed-identity'
+      ? `managed identity ${name}`
+      : `app ${facts.appName ? `'${facts.appName}' (${clientId})` : clientId}`
+  const tenant =
+    !settings.tenantId || facts.tenantId === settings.tenantId
+      ? facts.tenantId || settings.tenantId || 'unknown'
+      : facts.tenantId
+        ? `${settings.tenantId} (${facts.tenantId})`
+        : settings.tenantId
   const minutes = Math.round((token.expiresOn.getTime() - io.now()) / 60_000)
   const roles = facts.decoded ? `roles: ${facts.roles.join(', ') || 'none'}` : 'roles: unknown (opaque token)'
   io.log.info(
-    `Got a token for app ${app} in tenant ${tenant}, scope ${settings.scope}, ${roles}; it expires at ${expiresOn} (in ${minutes} min).`
+    `Got a token for ${who} in tenant ${tenant}, scope ${settings.scope}, ${roles}; it expires at ${expiresOn} (in ${minutes} min).`
   )
 
   if (settings.jobSummary) {
     // One line per cell (a raw line break would end the table and open a block of its own).
     const cell = (text: string) => inert(text, false).replace(/[|\\`<>*_[\]]/g, c => `\\${c}`) || '-'
     const rows: [string, string][] = [
-      ['App', facts.appName ? `${facts.appName} (${settings.clientId})` : settings.clientId],
+      [settings.source.kind === 'managed-identity' ? 'Managed identity' : 'App', name],
       ['Tenant', tenant],
       ['Scope', settings.scope],
       ['Roles', facts.decoded ? facts.roles.join(', ') : 'unknown (opaque token)'],

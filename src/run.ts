@@ -1,4 +1,4 @@
-import { checkRequiredRoles, inspectToken, rolelessWarning } from './claims.js'
+import { checkRequiredRoles, inspectToken, rolelessWarning, type Principal } from './claims.js'
 import { isGraphScope } from './clouds.js'
 import { createCredential } from './credentials/index.js'
 import { startDeadline } from './deadline.js'
@@ -6,30 +6,47 @@ import { readInputs } from './inputs.js'
 import type { Io } from './io.js'
 import { publish } from './publish.js'
 import { withRetry, type RetryBudget } from './retry.js'
-import { parseSettings } from './settings.js'
-import { requestToken } from './token-request.js'
+import { parseSettings, type Settings } from './settings.js'
+import { requestEntraToken } from './token-sources/entra.js'
+import { requestManagedIdentityToken } from './token-sources/managed-identity.js'
+import type { Token } from './token-response.js'
 
-/** inputs → settings → credential → token request (retried) → claims → outputs. */
+/** inputs → settings → token source (with its credential, retried) → claims → outputs. */
 export async function run(io: Io): Promise<void> {
   const settings = parseSettings(readInputs(io))
+  for (const note of settings.notes) io.log.info(note)
   const deadline = startDeadline(io.now(), settings.timeoutMs)
   const budget: RetryBudget = { maxAttempts: settings.maxAttempts, deadline: deadline.at, timeoutSeconds: settings.timeoutMs / 1000 }
   const retry = <T>(what: string, attempt: (signal: AbortSignal) => Promise<T>) =>
     withRetry(what, () => attempt(deadline.attemptSignal()), budget, io, io.log)
 
-  const acquire = async () => {
-    const credential = createCredential(settings, io, retry)
-    io.log.debug(`Requesting a token from ${settings.tokenUrl} for ${settings.scope} with ${credential.label}`)
-    return retry('token request', signal => requestToken(io, settings, credential, signal))
-  }
   // Whatever happens below (a request that never settles included), the deadline ends the run.
-  const token = await deadline.bound(acquire())
+  const token = await deadline.bound(acquire(settings, io, retry))
 
   const { facts, reason, dropped } = inspectToken(token.accessToken)
   if (reason) io.log.debug(`The token's claims cannot be read: ${reason}; the tenant-id and roles outputs stay empty.`)
   for (const note of dropped) io.log.debug(note)
-  checkRequiredRoles(settings.requiredRoles, facts, settings.clientId, settings.scope)
-  const warning = rolelessWarning(facts, isGraphScope(settings.scope), settings.clientId, settings.scope)
+  const principal: Principal =
+    settings.source.kind === 'managed-identity'
+      ? { kind: 'managed-identity', objectId: facts.objectId, clientId: facts.appId }
+      : { kind: 'app', clientId: settings.clientId }
+  checkRequiredRoles(settings.requiredRoles, facts, principal, settings.scope)
+  const warning = rolelessWarning(facts, isGraphScope(settings.scope), principal, settings.scope)
   if (warning) io.log.warning(warning)
   await publish(io, settings, token, facts)
+}
+
+/** A token from the source the settings chose: the Entra token endpoint, or a managed identity. */
+function acquire(settings: Settings, io: Io, retry: Parameters<typeof createCredential>[3]): Promise<Token> {
+  const { source } = settings
+  if (source.kind === 'managed-identity') {
+    // A managed identity endpoint takes the resource, not a scope (learn.microsoft.com, "How to use
+    // managed identities ... to acquire an access token"): the scope without /.default.
+    const resource = settings.scope.replace(/\/\.default$/, '')
+    io.log.debug(`Requesting a token for ${resource} from the managed identity endpoint`)
+    return retry('managed identity token request', signal => requestManagedIdentityToken(io, source.identity, resource, signal))
+  }
+  const credential = createCredential(source.credential, settings, io, retry)
+  io.log.debug(`Requesting a token from ${settings.tokenUrl} for ${settings.scope} with ${credential.label}`)
+  return retry('token request', signal => requestEntraToken(io, settings, credential, signal))
 }

@@ -12,11 +12,14 @@ export interface Token {
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 // Entra tokens live 60 to 90 minutes, managed identity tokens about 24 hours: two days is generous.
 const MAX_LIFETIME_S = 2 * 86_400
+// How far the endpoint's clock may be from ours for expires_on to still be believed.
+const CLOCK_SKEW_S = 300
 
 /**
  * Checks a successful token response (RFC 6749 §5.1) before anything is masked or written:
- * a b64token access_token, a whole positive expires_in (number or string of digits), and a
- * Bearer token_type when there is one. Returns the token, or what is wrong with the body.
+ * a b64token access_token, a whole positive expires_in (number or string of digits), a plausible
+ * expires_on when there is one (managed identity), and a Bearer token_type when there is one.
+ * Returns the token, or what is wrong with the body.
  */
 export function readTokenResponse(body: Record<string, unknown> | undefined, sentAt: number): Token | { problem: string } {
   if (!body) return { problem: 'a body that is not JSON' }
@@ -33,11 +36,18 @@ export function readTokenResponse(body: Record<string, unknown> | undefined, sen
   }
   const expiresIn = readSeconds(body.expires_in)
   if (expiresIn === undefined) return { problem: 'no valid expires_in' }
-  return { accessToken, expiresIn, expiresOn: new Date(sentAt + expiresIn * 1000) }
+  if (body.expires_on === undefined) return { accessToken, expiresIn, expiresOn: new Date(sentAt + expiresIn * 1000) }
+  // Managed identity endpoints also say when, in epoch seconds: that is the expiry to report.
+  const expiresOn = readSeconds(body.expires_on, {
+    min: Math.floor(sentAt / 1000) - CLOCK_SKEW_S,
+    max: Math.ceil(sentAt / 1000) + MAX_LIFETIME_S + CLOCK_SKEW_S
+  })
+  if (expiresOn === undefined) return { problem: 'no valid expires_on' }
+  return { accessToken, expiresIn, expiresOn: new Date(expiresOn * 1000) }
 }
 
-/** A whole number of seconds from 1 to two days, as a JSON number or a string of digits. */
-function readSeconds(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,9}$/.test(value) ? Number(value) : NaN
-  return Number.isInteger(n) && n > 0 && n <= MAX_LIFETIME_S ? n : undefined
+/** A whole number of seconds in [min, max] (by default 1 s to two days), as a JSON number or a string of digits. */
+function readSeconds(value: unknown, { min = 1, max = MAX_LIFETIME_S } = {}): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d{1,12}$/.test(value) ? Number(value) : NaN
+  return Number.isInteger(n) && n >= min && n <= max ? n : undefined
 }

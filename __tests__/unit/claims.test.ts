@@ -1,7 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
 import { checkRequiredRoles, findMissingRoles, inspectToken, rolelessWarning } from '../../src/claims.js'
 import { ActionError } from '../../src/errors.js'
+import { execFileSync } from 'node:child_process'
 import { CLIENT, fakeJwt, TENANT } from '../helpers/fake-io.js'
+
+const APP = { kind: 'app', clientId: CLIENT } as const
+const IDENTITY_OID = '4d5e6f70-1111-2222-3333-444455556666'
+const IDENTITY = { kind: 'managed-identity', objectId: IDENTITY_OID, clientId: 'aaaa0000-1111-2222-3333-444455556666' } as const
 
 const GRAPH = 'https://graph.microsoft.com/.default'
 
@@ -15,7 +20,14 @@ describe('inspectToken', () => {
       ver: '1.0'
     })
     expect(inspectToken(token)).toEqual({
-      facts: { tenantId: TENANT, roles: ['User.Read.All', 'Group.Read.All'], appName: 'Release bot', appId: CLIENT, decoded: true },
+      facts: {
+        tenantId: TENANT,
+        roles: ['User.Read.All', 'Group.Read.All'],
+        appName: 'Release bot',
+        appId: CLIENT,
+        objectId: '',
+        decoded: true
+      },
       dropped: []
     })
   })
@@ -31,7 +43,7 @@ describe('inspectToken', () => {
     ['a payload that is an array', `x.${Buffer.from('[1]').toString('base64url')}.y`, /not a JSON object/]
   ])('is not an error for %s: the facts stay empty with a reason', (_, token, reason) => {
     const result = inspectToken(token)
-    expect(result.facts).toEqual({ tenantId: '', roles: [], appName: '', appId: '', decoded: false })
+    expect(result.facts).toEqual({ tenantId: '', roles: [], appName: '', appId: '', objectId: '', decoded: false })
     expect(result.reason).toMatch(reason)
   })
 
@@ -76,7 +88,7 @@ describe('required roles', () => {
   it('names every missing permission in one error, with how to add and consent it', () => {
     const error = (() => {
       try {
-        checkRequiredRoles(['User.Read.All', 'Group.Read.All', 'Sites.Read.All'], facts, CLIENT, GRAPH)
+        checkRequiredRoles(['User.Read.All', 'Group.Read.All', 'Sites.Read.All'], facts, APP, GRAPH)
       } catch (e) {
         return e as ActionError
       }
@@ -95,12 +107,12 @@ describe('required roles', () => {
   })
 
   it('passes when all are granted, or none are required', () => {
-    expect(() => checkRequiredRoles(['USER.READ.ALL'], facts, CLIENT, GRAPH)).not.toThrow()
-    expect(() => checkRequiredRoles([], inspectToken('opaque').facts, CLIENT, GRAPH)).not.toThrow()
+    expect(() => checkRequiredRoles(['USER.READ.ALL'], facts, APP, GRAPH)).not.toThrow()
+    expect(() => checkRequiredRoles([], inspectToken('opaque').facts, APP, GRAPH)).not.toThrow()
   })
 
   it('fails when roles are required but the token cannot be read', () => {
-    expect(() => checkRequiredRoles(['User.Read.All'], inspectToken('opaque').facts, CLIENT, GRAPH)).toThrow(
+    expect(() => checkRequiredRoles(['User.Read.All'], inspectToken('opaque').facts, APP, GRAPH)).toThrow(
       /not a JWT whose roles can be read/
     )
   })
@@ -108,14 +120,51 @@ describe('required roles', () => {
 
 describe('rolelessWarning', () => {
   it('warns about a Graph token without roles, saying how to grant them', () => {
-    const warning = rolelessWarning(inspectToken(fakeJwt({ tid: TENANT })).facts, true, CLIENT, GRAPH)
+    const warning = rolelessWarning(inspectToken(fakeJwt({ tid: TENANT })).facts, true, APP, GRAPH)
     expect(warning).toMatch(/no roles: app .* holds no Microsoft Graph application permission with admin consent, so Graph will answer 403/)
     expect(warning).toMatch(/Grant admin consent/)
   })
 
   it('stays quiet with roles, for other resources, and for opaque tokens', () => {
-    expect(rolelessWarning(inspectToken(fakeJwt({ roles: ['A'] })).facts, true, CLIENT, GRAPH)).toBeUndefined()
-    expect(rolelessWarning(inspectToken(fakeJwt({})).facts, false, CLIENT, 'api://mine/.default')).toBeUndefined()
-    expect(rolelessWarning(inspectToken('opaque').facts, true, CLIENT, GRAPH)).toBeUndefined()
+    expect(rolelessWarning(inspectToken(fakeJwt({ roles: ['A'] })).facts, true, APP, GRAPH)).toBeUndefined()
+    expect(rolelessWarning(inspectToken(fakeJwt({})).facts, false, APP, 'api://mine/.default')).toBeUndefined()
+    expect(rolelessWarning(inspectToken('opaque').facts, true, APP, GRAPH)).toBeUndefined()
+  })
+})
+
+describe('granting permissions to a managed identity', () => {
+  it('says the portal cannot, and gives PowerShell and az commands for app role assignments', () => {
+    const warning = rolelessWarning(inspectToken(fakeJwt({ tid: TENANT })).facts, true, IDENTITY, GRAPH)!
+    expect(warning).toMatch(/managed identity aaaa0000-.* holds no Microsoft Graph application permission, so Graph will answer 403/)
+    expect(warning).toMatch(/app role assignments, which the portal cannot add/)
+    expect(warning).toContain(`New-MgServicePrincipalAppRoleAssignment -ServicePrincipalId ${IDENTITY_OID} -PrincipalId ${IDENTITY_OID}`)
+  })
+
+  it('prints an az rest command whose body bash turns into the JSON of an appRoleAssignment', () => {
+    let error: unknown
+    try {
+      checkRequiredRoles(['Sites.Read.All'], inspectToken(fakeJwt({ roles: [] })).facts, IDENTITY, GRAPH)
+    } catch (e) {
+      error = e
+    }
+    const line = (error as ActionError)
+      .render()
+      .split('\n')
+      .find(l => l.trimStart().startsWith('az rest'))!
+    // az replaced by a function: `az ad sp show` prints a fixed ID, `az rest` prints its arguments.
+    const script = `az() { if [ "$1" = ad ]; then echo 11111111-0000-0000-0000-000000000000; else printf '%s\\0' "$@"; fi; }\napi=$(az ad sp show)\n${line.trim()}`
+    const args = execFileSync('bash', ['-c', script], { encoding: 'utf8' }).split('\0').slice(0, -1)
+    expect(args.slice(0, 5)).toEqual([
+      'rest',
+      '--method',
+      'POST',
+      '--uri',
+      `https://graph.microsoft.com/v1.0/servicePrincipals/${IDENTITY_OID}/appRoleAssignments`
+    ])
+    expect(JSON.parse(args[6])).toEqual({
+      principalId: IDENTITY_OID,
+      resourceId: '11111111-0000-0000-0000-000000000000',
+      appRoleId: '11111111-0000-0000-0000-000000000000'
+    })
   })
 })

@@ -11,6 +11,8 @@ function raw(overrides: Partial<RawInputs> = {}): RawInputs {
     'client-secret': SECRET,
     'client-certificate': '',
     'client-certificate-password': '',
+    'managed-identity': '',
+    'federated-token-file': '',
     cloud: 'public',
     scope: '',
     'authority-host': '',
@@ -22,6 +24,7 @@ function raw(overrides: Partial<RawInputs> = {}): RawInputs {
     idTokenRequestUrl: '',
     idTokenRequestToken: '',
     proxyVariables: {},
+    azureVariables: {},
     ...overrides
   }
 }
@@ -47,7 +50,8 @@ describe('parseSettings', () => {
       authorityHost: 'https://login.microsoftonline.com',
       tokenUrl: `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`,
       scope: 'https://graph.microsoft.com/.default',
-      credential: { kind: 'client-secret', secret: SECRET },
+      source: { kind: 'entra', credential: { kind: 'client-secret', secret: SECRET } },
+      notes: [],
       maxAttempts: 4,
       timeoutMs: 60_000,
       requiredRoles: [],
@@ -145,28 +149,33 @@ describe('parseSettings', () => {
 
   it('rejects a secret and a certificate together', () => {
     expect(errorsFor({ 'client-certificate': '-----BEGIN CERTIFICATE-----' })[0][1]).toMatch(
-      /Both 'client-secret' and 'client-certificate'/
+      /Only one credential can be used, and 'client-secret' and 'client-certificate' are set/
     )
   })
 
-  it('without any credential explains the three ways, the permissions block and empty secrets', () => {
+  it('without any credential explains every way to authenticate, the permissions block and empty secrets', () => {
     const [[input, message]] = errorsFor({ 'client-secret': '' })
     expect(input).toBe('client-secret')
     expect(message).toContain('permissions:\n       id-token: write\n       contents: read')
     expect(message).toMatch(/fork and Dependabot/)
     expect(message).toMatch(/'client-certificate'/)
     expect(message).toMatch(/secret that does not exist.*empty string/)
+    expect(message).toMatch(/'managed-identity', no secret at all/)
+    expect(message).toMatch(/'federated-token-file', no secret at all/)
   })
 
   it('uses GitHub OIDC when no secret or certificate is given and the job can get an ID token', () => {
     const settings = parseSettings(
       raw({ 'client-secret': '', idTokenRequestUrl: 'https://example.test/idtoken?api-version=2.0', idTokenRequestToken: 'req' })
     )
-    expect(settings.credential).toEqual({
-      kind: 'github-oidc',
-      audience: 'api://AzureADTokenExchange',
-      requestUrl: 'https://example.test/idtoken?api-version=2.0',
-      requestToken: 'req'
+    expect(settings.source).toEqual({
+      kind: 'entra',
+      credential: {
+        kind: 'github-oidc',
+        audience: 'api://AzureADTokenExchange',
+        requestUrl: 'https://example.test/idtoken?api-version=2.0',
+        requestToken: 'req'
+      }
     })
   })
 
@@ -176,7 +185,7 @@ describe('parseSettings', () => {
     ['china', 'api://AzureADTokenExchangeChina']
   ])('defaults the OIDC audience of cloud %s to %s', (cloud, audience) => {
     const settings = parseSettings(raw({ cloud, 'client-secret': '', idTokenRequestUrl: 'https://x.test/?a=1', idTokenRequestToken: 'r' }))
-    expect(settings.credential).toMatchObject({ audience })
+    expect(settings.source).toMatchObject({ credential: { audience } })
   })
 
   it.each(['0', '-1', '1.5', 'four', '101'])("rejects max-attempts '%s'", value => {
@@ -222,7 +231,7 @@ describe('parseSettings', () => {
     const settings = parseSettings(
       raw({ 'client-secret': '', idTokenRequestUrl: 'http://127.0.0.1:9/idtoken?x=1', idTokenRequestToken: 'r' })
     )
-    expect(settings.credential).toMatchObject({ requestUrl: 'http://127.0.0.1:9/idtoken?x=1' })
+    expect(settings.source).toMatchObject({ credential: { requestUrl: 'http://127.0.0.1:9/idtoken?x=1' } })
   })
 
   it.each([
@@ -245,11 +254,147 @@ describe('parseSettings', () => {
 
   it('reports every bad input at once, each naming its input', () => {
     const errors = errorsFor({ 'tenant-id': 'common', 'client-id': 'x', cloud: 'mars', 'max-attempts': '0' })
-    expect(errors.map(([input]) => input)).toEqual(['tenant-id', 'client-id', 'cloud', 'max-attempts'])
+    expect(errors.map(([input]) => input)).toEqual(['cloud', 'tenant-id', 'client-id', 'max-attempts'])
   })
 
   it('never puts the secret into a message', () => {
     const errors = errorsFor({ 'tenant-id': '', 'client-id': '', 'client-certificate': 'x', cloud: 'x' })
     expect(errors.map(e => e[1]).join('\n')).not.toContain(SECRET)
+  })
+})
+
+describe('managed identity and federated token files', () => {
+  const RESOURCE_ID =
+    '/subscriptions/0c1d2e3f-0000-1111-2222-333344445555/resourceGroups/runners/providers/Microsoft.ManagedIdentity/userAssignedIdentities/runner-id'
+  const USER_ASSIGNED = 'b1c2d3e4-0000-1111-2222-333344445555'
+  const noApp = { 'client-secret': '', 'tenant-id': '', 'client-id': '' }
+
+  it.each([
+    ['system', { kind: 'system' }],
+    ['SYSTEM', { kind: 'system' }],
+    [USER_ASSIGNED.toUpperCase(), { kind: 'client-id', value: USER_ASSIGNED }],
+    [RESOURCE_ID, { kind: 'resource-id', value: RESOURCE_ID }]
+  ])("takes 'managed-identity' %s, with no tenant-id or client-id, as the identity's own token from IMDS", (value, id) => {
+    const settings = parseSettings(raw({ ...noApp, 'managed-identity': value }))
+    expect(settings.source).toEqual({
+      kind: 'managed-identity',
+      identity: { id, endpoint: { kind: 'imds', baseUrl: 'http://169.254.169.254' } }
+    })
+    expect(settings).toMatchObject({ tenantId: '', clientId: '' })
+  })
+
+  it.each(['yes', 'b1c2d3e4', '/subscriptions/x/resourceGroups/y', 'mi-name'])(
+    "refuses 'managed-identity' %s, listing the three forms",
+    value => {
+      expect(errorsFor({ ...noApp, 'managed-identity': value })).toEqual([
+        ['managed-identity', expect.stringMatching(/not 'system', a client ID or a resource ID.*'system'.*client ID.*resource ID/s)]
+      ])
+    }
+  )
+
+  it('uses IDENTITY_ENDPOINT and IDENTITY_HEADER when the platform sets them, and AZURE_POD_IDENTITY_AUTHORITY_HOST for IMDS', () => {
+    const appService = parseSettings(
+      raw({
+        ...noApp,
+        'managed-identity': 'system',
+        azureVariables: { IDENTITY_ENDPOINT: 'http://localhost:42356/msi/token', IDENTITY_HEADER: 'h' }
+      })
+    )
+    expect(appService.source).toMatchObject({
+      identity: { endpoint: { kind: 'identity-endpoint', url: 'http://localhost:42356/msi/token', header: 'h' } }
+    })
+    const pod = parseSettings(
+      raw({ ...noApp, 'managed-identity': 'system', azureVariables: { AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://127.0.0.1:9/' } })
+    )
+    expect(pod.source).toMatchObject({ identity: { endpoint: { kind: 'imds', baseUrl: 'http://127.0.0.1:9' } } })
+  })
+
+  it('refuses an IDENTITY_ENDPOINT that is not a URL, naming it', () => {
+    expect(
+      errorsFor({ ...noApp, 'managed-identity': 'system', azureVariables: { IDENTITY_ENDPOINT: 'nope', IDENTITY_HEADER: 'h' } })
+    ).toEqual([['IDENTITY_ENDPOINT', expect.stringMatching(/IDENTITY_ENDPOINT is not a URL/)]])
+  })
+
+  it('with tenant-id and client-id, uses a user-assigned identity as the app credential for the cloud exchange audience', () => {
+    const settings = parseSettings(raw({ 'client-secret': '', 'managed-identity': USER_ASSIGNED, cloud: 'usgov' }))
+    expect(settings.source).toEqual({
+      kind: 'entra',
+      credential: {
+        kind: 'managed-identity',
+        identity: { id: { kind: 'client-id', value: USER_ASSIGNED }, endpoint: { kind: 'imds', baseUrl: 'http://169.254.169.254' } },
+        audience: 'api://AzureADTokenExchangeUSGov'
+      }
+    })
+  })
+
+  it("refuses 'system' with client-id: Entra trusts only user-assigned identities", () => {
+    expect(errorsFor({ 'client-secret': '', 'managed-identity': 'system' })).toEqual([
+      ['managed-identity', expect.stringMatching(/only a user-assigned managed identity/)]
+    ])
+  })
+
+  it("needs tenant-id when a managed identity is the app's credential", () => {
+    expect(errorsFor({ 'client-secret': '', 'tenant-id': '', 'managed-identity': USER_ASSIGNED })).toEqual(
+      [['tenant-id', "'tenant-id' is empty."]].map(([i, m]) => [i, expect.stringContaining(m)])
+    )
+  })
+
+  it.each([
+    [['client-secret', 'managed-identity'], { 'managed-identity': 'system' }],
+    [['client-secret', 'federated-token-file'], { 'federated-token-file': '/f' }],
+    [
+      ['client-secret', 'client-certificate', 'managed-identity', 'federated-token-file'],
+      { 'client-certificate': 'x', 'managed-identity': 'system', 'federated-token-file': '/f' }
+    ]
+  ])('refuses %j together, naming them', (names, inputs) => {
+    const [[, message]] = errorsFor(inputs)
+    expect(message).toContain(`${names.map(n => `'${n}'`).join(' and ')} are set`)
+  })
+
+  it("takes 'federated-token-file' as the credential", () => {
+    expect(parseSettings(raw({ 'client-secret': '', 'federated-token-file': '/var/run/token' })).source).toEqual({
+      kind: 'entra',
+      credential: { kind: 'federated-token-file', path: '/var/run/token', origin: 'federated-token-file' }
+    })
+  })
+
+  it('falls back to the AKS environment when no credential is given and there is no GitHub ID token, saying where each value came from', () => {
+    const settings = parseSettings(
+      raw({
+        ...noApp,
+        azureVariables: {
+          AZURE_FEDERATED_TOKEN_FILE: '/var/run/secrets/azure/tokens/azure-identity-token',
+          AZURE_TENANT_ID: TENANT,
+          AZURE_CLIENT_ID: CLIENT
+        }
+      })
+    )
+    expect(settings).toMatchObject({
+      tenantId: TENANT,
+      clientId: CLIENT,
+      source: { kind: 'entra', credential: { kind: 'federated-token-file', origin: 'AZURE_FEDERATED_TOKEN_FILE' } }
+    })
+    expect(settings.notes).toEqual([
+      expect.stringMatching(/'tenant-id' is empty: using AZURE_TENANT_ID/),
+      expect.stringMatching(/'client-id' is empty: using AZURE_CLIENT_ID/),
+      expect.stringMatching(/federated token file in AZURE_FEDERATED_TOKEN_FILE/)
+    ])
+  })
+
+  it('prefers the inputs over AZURE_TENANT_ID and AZURE_CLIENT_ID, and GitHub OIDC over the AKS file', () => {
+    const azure = {
+      AZURE_FEDERATED_TOKEN_FILE: '/t',
+      AZURE_TENANT_ID: 'other.onmicrosoft.com',
+      AZURE_CLIENT_ID: '99999999-9999-9999-9999-999999999999'
+    }
+    expect(parseSettings(raw({ 'client-secret': '', azureVariables: azure }))).toMatchObject({
+      tenantId: TENANT,
+      clientId: CLIENT,
+      notes: [expect.any(String)]
+    })
+    const oidc = parseSettings(
+      raw({ 'client-secret': '', azureVariables: azure, idTokenRequestUrl: 'https://x.test/?a=1', idTokenRequestToken: 'r' })
+    )
+    expect(oidc.source).toMatchObject({ credential: { kind: 'github-oidc' } })
   })
 })

@@ -1,4 +1,4 @@
-import { isGuid } from '../settings.js'
+import { isGuid } from '../identifiers.js'
 import type { Credential } from './credential.js'
 
 /** The secret goes in the form body only (client_secret_post), never a URL, header or command line. */

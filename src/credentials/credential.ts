@@ -15,8 +15,9 @@ export interface RejectionNotes {
 }
 
 /**
- * One way of proving the app's identity. Each kind (secret, certificate, GitHub OIDC) is a file
- * of its own behind this shape; the token request does not know which one it holds.
+ * One way of proving the app's identity to the Entra token endpoint. Each kind (secret,
+ * certificate, federated assertion) is a file of its own behind this shape; the token request
+ * does not know which one it holds.
  */
 export interface Credential {
   /** For logs, after "with": 'a client secret', 'a certificate', ... */
@@ -32,3 +33,6 @@ export interface Credential {
 
 /** RFC 7521 §4.2: how an assertion is sent. */
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+
+/** Runs one attempt function under the run's retry budget and deadline. */
+export type Retry = <T>(what: string, attempt: (signal: AbortSignal) => Promise<T>) => Promise<T>

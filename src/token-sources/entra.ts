@@ -1,18 +1,18 @@
-import type { Credential } from './credentials/credential.js'
-import { explainEntraError, readEntraError } from './entra-errors.js'
-import { ActionError } from './errors.js'
-import { parseJson, type HttpResponse } from './http-transport.js'
-import type { Io } from './io.js'
-import { proxyFor } from './proxy.js'
-import { isTransientStatus, parseRetryAfter } from './retry.js'
-import type { Settings } from './settings.js'
-import { readTokenResponse, type Token } from './token-response.js'
+import type { Credential } from '../credentials/credential.js'
+import { explainEntraError, readEntraError } from '../entra-errors.js'
+import { ActionError } from '../errors.js'
+import { describeBody, parseJson, type HttpResponse } from '../http-transport.js'
+import type { Io } from '../io.js'
+import { proxyFor } from '../proxy.js'
+import { isTransientStatus, parseRetryAfter } from '../retry.js'
+import type { Settings } from '../settings.js'
+import { readTokenResponse, type Token } from '../token-response.js'
 
 /**
  * One form POST to the token endpoint. A 200 gives the token, checked and then masked the moment
  * it is parsed; anything else becomes an ActionError marked transient or not.
  */
-export async function requestToken(
+export async function requestEntraToken(
   io: Pick<Io, 'http' | 'mask' | 'now' | 'uuid'>,
   settings: Pick<Settings, 'tokenUrl' | 'clientId' | 'tenantId' | 'cloud' | 'scope' | 'proxy'>,
   credential: Credential,
@@ -66,11 +66,6 @@ export async function requestToken(
     transient: isTransientStatus(response.status),
     retryAfterMs
   })
-}
-
-export function describeBody(response: HttpResponse): string {
-  const type = response.headers['content-type']
-  return `${Buffer.byteLength(response.body)} bytes of ${type ? String(type).split(';')[0] : 'no declared content type'}`
 }
 
 function badResponse(response: HttpResponse, what: string): ActionError {

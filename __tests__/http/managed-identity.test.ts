@@ -1,0 +1,192 @@
+import { afterEach, describe, expect, it } from '@jest/globals'
+import nock from 'nock'
+import { ActionError } from '../../src/errors.js'
+import { createHttp } from '../../src/http-transport.js'
+import { run } from '../../src/run.js'
+import { USER_AGENT } from '../../src/version.js'
+import { CLIENT, fakeIo, fakeJwt, START, TENANT } from '../helpers/fake-io.js'
+import { entraError } from '../fixtures/entra-errors.js'
+
+// The request shapes of learn.microsoft.com "How to use managed identities for Azure resources on
+// an Azure VM to acquire an access token" (IMDS) and "Managed identities for App Service and Azure
+// Functions" (IDENTITY_ENDPOINT), and of a managed identity as an app's federated credential.
+const IMDS = 'http://169.254.169.254'
+const USER_ASSIGNED = 'b1c2d3e4-0000-1111-2222-333344445555'
+const RESOURCE_ID =
+  '/subscriptions/0c1d2e3f-0000-1111-2222-333344445555/resourceGroups/runners/providers/Microsoft.ManagedIdentity/userAssignedIdentities/runner-id'
+const OBJECT_ID = '4d5e6f70-1111-2222-3333-444455556666'
+const MI_TOKEN = fakeJwt({ tid: TENANT, oid: OBJECT_ID, appid: USER_ASSIGNED, roles: ['User.Read.All'] })
+const EXPIRES_ON = Math.floor(START / 1000) + 86_399
+const MI_OK = {
+  access_token: MI_TOKEN,
+  client_id: USER_ASSIGNED,
+  expires_in: '86399',
+  expires_on: String(EXPIRES_ON),
+  ext_expires_in: '86399',
+  not_before: String(Math.floor(START / 1000)),
+  resource: 'https://graph.microsoft.com',
+  token_type: 'Bearer'
+}
+
+function io(inputs: Record<string, string>, env: Record<string, string> = {}) {
+  return fakeIo({ 'max-attempts': '4', 'timeout-seconds': '60', ...inputs }, { env, http: createHttp(USER_AGENT) })
+}
+
+afterEach(() => {
+  expect(nock.pendingMocks()).toEqual([])
+  nock.cleanAll()
+})
+
+describe("a managed identity's own token", () => {
+  it.each([
+    ['system', { 'api-version': '2018-02-01', resource: 'https://graph.microsoft.com' }],
+    [USER_ASSIGNED, { 'api-version': '2018-02-01', resource: 'https://graph.microsoft.com', client_id: USER_ASSIGNED }],
+    [RESOURCE_ID, { 'api-version': '2018-02-01', resource: 'https://graph.microsoft.com', msi_res_id: RESOURCE_ID }]
+  ])("'managed-identity' %s: one GET to IMDS with Metadata: true, and the outputs", async (identity, query) => {
+    const headers: Record<string, unknown>[] = []
+    nock(IMDS)
+      .get('/metadata/identity/oauth2/token')
+      .query(query)
+      .reply(function () {
+        headers.push(this.req.headers)
+        return [200, MI_OK]
+      })
+    const fake = io({ 'managed-identity': identity })
+    await run(fake)
+    expect(headers[0]).toMatchObject({ metadata: 'true' })
+    expect(fake.masks).toEqual([MI_TOKEN])
+    expect(fake.outputs).toEqual({
+      token: MI_TOKEN,
+      'expires-in': '86399',
+      'expires-on': new Date(EXPIRES_ON * 1000).toISOString().replace('.000', ''),
+      'tenant-id': TENANT,
+      roles: 'User.Read.All'
+    })
+    expect(fake.logs.find(l => l.level === 'info')?.message).toMatch(
+      new RegExp(`^Got a token for managed identity ${USER_ASSIGNED} in tenant ${TENANT}`)
+    )
+  })
+
+  it('asks for the resource of a scope, without /.default', async () => {
+    const scope = nock(IMDS)
+      .get('/metadata/identity/oauth2/token')
+      .query({ 'api-version': '2018-02-01', resource: 'https://management.azure.com/' })
+      .reply(200, MI_OK)
+    await run(io({ 'managed-identity': 'system', scope: 'https://management.azure.com//.default' }))
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it.each([
+    [USER_ASSIGNED, { client_id: USER_ASSIGNED }],
+    [RESOURCE_ID, { mi_res_id: RESOURCE_ID }]
+  ])('goes to IDENTITY_ENDPOINT with X-IDENTITY-HEADER (App Service, Container Apps) for %s', async (identity, extra) => {
+    const headers: Record<string, unknown>[] = []
+    nock('http://localhost:42356')
+      .get('/msi/token')
+      .query({ 'api-version': '2019-08-01', resource: 'https://graph.microsoft.com', ...extra })
+      .reply(function () {
+        headers.push(this.req.headers)
+        return [200, MI_OK]
+      })
+    const fake = io(
+      { 'managed-identity': identity },
+      { IDENTITY_ENDPOINT: 'http://localhost:42356/msi/token', IDENTITY_HEADER: 'identity-header-secret' }
+    )
+    await run(fake)
+    expect(headers[0]).toMatchObject({ 'x-identity-header': 'identity-header-secret' })
+    expect(headers[0]).not.toHaveProperty('metadata')
+    expect(fake.masks).toEqual(['identity-header-secret', MI_TOKEN])
+  })
+
+  it('retries 410, 404, 429 and 5xx, as IMDS asks', async () => {
+    const imds = () => nock(IMDS).get('/metadata/identity/oauth2/token').query(true)
+    for (const status of [410, 404, 429, 503]) imds().reply(status, { error: 'busy' })
+    imds().reply(200, MI_OK)
+    const fake = io({ 'managed-identity': 'system', 'max-attempts': '5' })
+    await run(fake)
+    expect(fake.sleeps).toHaveLength(4)
+    expect(fake.outputs.token).toBe(MI_TOKEN)
+  })
+
+  it.each([400, 401, 403])('does not retry %s', async status => {
+    nock(IMDS).get('/metadata/identity/oauth2/token').query(true).reply(status, { error: 'invalid_request', error_description: 'Bad' })
+    const error = await run(io({ 'managed-identity': 'system' })).catch(e => e)
+    expect(error).toBeInstanceOf(ActionError)
+    expect(error.message).toMatch(new RegExp(`^The managed identity endpoint refused the token request \\(HTTP ${status}\\)`))
+  })
+
+  it("explains 'Identity not found' for a user-assigned identity: assign it, or fix the input", async () => {
+    nock(IMDS)
+      .get('/metadata/identity/oauth2/token')
+      .query(true)
+      .reply(400, { error: 'invalid_request', error_description: 'Identity not found' })
+    const error: ActionError = await run(io({ 'managed-identity': USER_ASSIGNED })).catch(e => e)
+    expect(error.input).toBe('managed-identity')
+    expect(error.render()).toMatch(
+      /this machine has no such identity\. No user-assigned identity with this client ID is assigned to this machine/
+    )
+    expect(error.render()).toMatch(/az vm identity assign -g RG -n VM --identities/)
+    expect(error.render()).toMatch(/az vmss identity assign/)
+  })
+
+  it('says how to enable a system-assigned identity when there is none', async () => {
+    nock(IMDS)
+      .get('/metadata/identity/oauth2/token')
+      .query(true)
+      .reply(400, { error: 'invalid_request', error_description: 'Identity not found' })
+    const error: ActionError = await run(io({ 'managed-identity': 'system' })).catch(e => e)
+    expect(error.hint).toMatch(/no system-assigned managed identity: enable one \('az vm identity assign -g RG -n VM'/)
+  })
+
+  it('never goes through https_proxy', async () => {
+    const scope = nock(IMDS).get('/metadata/identity/oauth2/token').query(true).reply(200, MI_OK)
+    await run(io({ 'managed-identity': 'system' }, { https_proxy: 'http://proxy.invalid:3128', http_proxy: 'http://proxy.invalid:3128' }))
+    expect(scope.isDone()).toBe(true)
+  })
+})
+
+describe('a managed identity as the credential of an app registration', () => {
+  it("sends the identity's token for api://AzureADTokenExchange as the client assertion", async () => {
+    const exchangeToken = fakeJwt({ tid: TENANT, oid: OBJECT_ID, aud: 'fb60f99c-7a34-4190-8149-302f77469936' })
+    nock(IMDS)
+      .get('/metadata/identity/oauth2/token')
+      .query({ 'api-version': '2018-02-01', resource: 'api://AzureADTokenExchange', client_id: USER_ASSIGNED })
+      .reply(200, { ...MI_OK, access_token: exchangeToken, resource: 'api://AzureADTokenExchange' })
+    const appToken = fakeJwt({ tid: TENANT, appid: CLIENT, roles: ['Sites.Read.All'] })
+    let form: Record<string, string> = {}
+    nock('https://login.microsoftonline.com')
+      .post(`/${TENANT}/oauth2/v2.0/token`)
+      .reply(function (_uri, body) {
+        form = Object.fromEntries(new URLSearchParams(body as string))
+        return [200, { token_type: 'Bearer', expires_in: 3599, access_token: appToken }]
+      })
+    const fake = io({ 'tenant-id': TENANT, 'client-id': CLIENT, 'managed-identity': USER_ASSIGNED })
+    await run(fake)
+    expect(form).toEqual({
+      client_id: CLIENT,
+      scope: 'https://graph.microsoft.com/.default',
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: exchangeToken
+    })
+    expect(fake.masks).toEqual([exchangeToken, appToken])
+    expect(fake.outputs.roles).toBe('Sites.Read.All')
+  })
+
+  it("explains a subject mismatch with the identity's object ID and the issuer the federated credential needs", async () => {
+    nock(IMDS)
+      .get('/metadata/identity/oauth2/token')
+      .query(true)
+      .reply(200, { ...MI_OK, access_token: fakeJwt({ tid: TENANT, oid: OBJECT_ID }) })
+    nock('https://login.microsoftonline.com')
+      .post(`/${TENANT}/oauth2/v2.0/token`)
+      .reply(401, entraError(700213, 'invalid_client', 'No matching federated identity record found for presented assertion subject.'))
+    const error: ActionError = await run(io({ 'tenant-id': TENANT, 'client-id': CLIENT, 'managed-identity': USER_ASSIGNED })).catch(e => e)
+    const text = error.render()
+    expect(text).toContain(`  issuer   (iss): https://login.microsoftonline.com/${TENANT}/v2.0\n`)
+    expect(text).toContain(`  subject  (sub): ${OBJECT_ID}  <- differs`)
+    expect(text).toContain('  audience (aud): api://AzureADTokenExchange\n')
+    expect(text).toMatch(/object \(principal\) ID, not its client ID/)
+    expect(text).toContain(`az ad app federated-credential create --id ${CLIENT} --parameters '{"name":"managed-identity-${OBJECT_ID}"`)
+  })
+})

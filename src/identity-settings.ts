@@ -1,0 +1,292 @@
+import { CLOUDS, type CloudName } from './clouds.js'
+import { ActionError, invalidInput } from './errors.js'
+import { isGuid, printable } from './identifiers.js'
+import type { RawInputs } from './inputs.js'
+import { isLoopback } from './proxy.js'
+
+/** Which managed identity of the machine: its system-assigned one, or a user-assigned one. */
+export type ManagedIdentityId = { kind: 'system' } | { kind: 'client-id'; value: string } | { kind: 'resource-id'; value: string }
+
+/**
+ * Where the machine's managed identity answers (learn.microsoft.com, "How to use managed
+ * identities for Azure resources on an Azure VM to acquire an access token"; "Managed identities
+ * for App Service and Azure Functions"). Always reached directly, never through a proxy.
+ */
+export type ManagedIdentityEndpoint =
+  /** VMs, scale sets, AKS nodes: http://169.254.169.254, or AZURE_POD_IDENTITY_AUTHORITY_HOST. */
+  | { kind: 'imds'; baseUrl: string }
+  /** App Service and Container Apps: IDENTITY_ENDPOINT with the secret IDENTITY_HEADER. */
+  | { kind: 'identity-endpoint'; url: string; header: string }
+
+export interface ManagedIdentitySettings {
+  id: ManagedIdentityId
+  endpoint: ManagedIdentityEndpoint
+}
+
+/** How the app proves its identity to the token endpoint; exactly one per run. */
+export type CredentialSettings =
+  | {
+      kind: 'client-secret'
+      /** The secret's Value. */
+      secret: string
+    }
+  | {
+      kind: 'certificate'
+      /** PEM text with the certificate (and maybe its chain) and the private key. */
+      pem: string
+      /** Passphrase of an encrypted key; '' when the key is not encrypted. */
+      password: string
+    }
+  | {
+      kind: 'github-oidc'
+      /** Audience to ask GitHub for; must equal the federated credential's audience. */
+      audience: string
+      /** ACTIONS_ID_TOKEN_REQUEST_URL, which already carries a query string. */
+      requestUrl: string
+      /** ACTIONS_ID_TOKEN_REQUEST_TOKEN, sent as a bearer token. */
+      requestToken: string
+    }
+  | {
+      kind: 'federated-token-file'
+      /** The file holding the JWT, read afresh for every attempt. */
+      path: string
+      /** Where the path came from, for messages: the input or AZURE_FEDERATED_TOKEN_FILE. */
+      origin: 'federated-token-file' | 'AZURE_FEDERATED_TOKEN_FILE'
+    }
+  | {
+      kind: 'managed-identity'
+      /** A user-assigned identity whose token for `audience` is the app's client assertion. */
+      identity: ManagedIdentitySettings
+      /** The cloud's token-exchange audience (api://AzureADTokenExchange ...). */
+      audience: string
+    }
+
+/**
+ * Where the token comes from: the Entra token endpoint, for an app registration with one client
+ * credential; or the machine's managed identity endpoint, for the identity's own token.
+ */
+export type TokenSourceSettings =
+  { kind: 'entra'; credential: CredentialSettings } | { kind: 'managed-identity'; identity: ManagedIdentitySettings }
+
+export interface Identity {
+  /** Directory ID (GUID, lower-cased) or verified domain; '' for a managed identity's own token. */
+  tenantId: string
+  /** Application (client) ID, lower-cased; '' for a managed identity's own token. */
+  clientId: string
+  source: TokenSourceSettings
+  /** Where values came from when not from the inputs, for the log. */
+  notes: string[]
+}
+
+// A DNS name of at least two labels: letters, digits and inner hyphens, 63 characters a label.
+const DOMAIN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/i
+const MULTI_TENANT = new Set(['common', 'organizations', 'consumers'])
+// /subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}
+const RESOURCE_ID =
+  /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[-\w.()]{1,90}\/providers\/microsoft\.managedidentity\/userassignedidentities\/[-\w]{3,128}$/i
+// The credential inputs; at most one may be given.
+const CREDENTIAL_INPUTS = ['client-secret', 'client-certificate', 'managed-identity', 'federated-token-file'] as const
+
+/**
+ * Who asks for the token and how it proves it: the tenant, the app, and the one credential, or a
+ * managed identity's own token. Throws the ActionErrors it finds through `check`, as settings.ts
+ * does for every input. Pure: files are read later, by the credential, before any request.
+ */
+export function parseIdentity(raw: RawInputs, cloud: CloudName, check: <T>(parse: () => T, fallback: T) => T): Identity | undefined {
+  const given = CREDENTIAL_INPUTS.filter(name => raw[name])
+  if (given.length > 1) {
+    check(() => {
+      throw invalidInput(
+        given[0],
+        `Only one credential can be used, and ${given.map(name => `'${name}'`).join(' and ')} are set.`,
+        'Give exactly one: remove the others (GitHub OIDC or a managed identity, with no secret at all, is the safest; then a certificate; then a secret).'
+      )
+    }, undefined)
+    return undefined
+  }
+  const notes: string[] = []
+  const fromEnvironment = (input: 'tenant-id' | 'client-id', variable: 'AZURE_TENANT_ID' | 'AZURE_CLIENT_ID') => {
+    const value = raw[input] || raw.azureVariables[variable] || ''
+    if (!raw[input] && value) notes.push(`'${input}' is empty: using ${variable} from the environment (${value}).`)
+    return value
+  }
+
+  const managedIdentity = raw['managed-identity'] ? check(() => parseManagedIdentity(raw), undefined) : undefined
+  if (raw['managed-identity'] && !raw['client-id']) {
+    // The identity's own token, for the resource in 'scope': no app registration involved.
+    return managedIdentity && { tenantId: '', clientId: '', source: { kind: 'managed-identity', identity: managedIdentity }, notes }
+  }
+
+  const tokenFileFallback = !raw['client-secret'] && !raw['client-certificate'] && !raw['managed-identity'] && !raw['federated-token-file']
+  const useEnvironment = tokenFileFallback && !hasGithubOidc(raw) && Boolean(raw.azureVariables.AZURE_FEDERATED_TOKEN_FILE)
+  const tenantId = check(() => parseTenantId(useEnvironment ? fromEnvironment('tenant-id', 'AZURE_TENANT_ID') : raw['tenant-id']), '')
+  const clientId = check(() => parseClientId(useEnvironment ? fromEnvironment('client-id', 'AZURE_CLIENT_ID') : raw['client-id']), '')
+  const credential = check((): CredentialSettings | undefined => {
+    if (managedIdentity) {
+      if (managedIdentity.id.kind === 'system') {
+        throw invalidInput(
+          'managed-identity',
+          "'managed-identity' is 'system', and 'client-id' is set: an app registration can trust only a user-assigned managed identity.",
+          "Entra ID does not accept a system-assigned identity as a federated credential: use a user-assigned identity (its client ID or resource ID in 'managed-identity'), or leave 'client-id' empty to get the system-assigned identity's own token."
+        )
+      }
+      return { kind: 'managed-identity', identity: managedIdentity, audience: CLOUDS[cloud].oidcAudience }
+    }
+    if (useEnvironment) {
+      notes.push(
+        `No credential input and no GitHub OIDC token: using the federated token file in AZURE_FEDERATED_TOKEN_FILE (${raw.azureVariables.AZURE_FEDERATED_TOKEN_FILE}), as the AKS workload identity webhook sets it.`
+      )
+      return { kind: 'federated-token-file', path: raw.azureVariables.AZURE_FEDERATED_TOKEN_FILE!, origin: 'AZURE_FEDERATED_TOKEN_FILE' }
+    }
+    return parseCredential(raw, cloud)
+  }, undefined)
+  return credential && { tenantId, clientId, source: { kind: 'entra', credential }, notes }
+}
+
+function hasGithubOidc(raw: RawInputs): boolean {
+  return Boolean(raw.idTokenRequestUrl && raw.idTokenRequestToken)
+}
+
+function parseTenantId(value: string): string {
+  if (!value) {
+    throw invalidInput(
+      'tenant-id',
+      "'tenant-id' is empty.",
+      "Set it to the Directory (tenant) ID from the app registration's Overview page (a GUID), or a verified domain such as contoso.onmicrosoft.com; if it comes from a secret or variable, check that it exists."
+    )
+  }
+  if (MULTI_TENANT.has(value.toLowerCase())) {
+    throw invalidInput(
+      'tenant-id',
+      `'tenant-id' is '${value}', which does not name a tenant.`,
+      'An app-only token is issued by one tenant, the one whose admin granted the permissions: give its Directory (tenant) ID (a GUID) or a verified domain such as contoso.onmicrosoft.com.'
+    )
+  }
+  if (isGuid(value)) return value.toLowerCase()
+  if (DOMAIN.test(value)) return value.toLowerCase()
+  throw invalidInput(
+    'tenant-id',
+    `'tenant-id' is not a GUID or a domain name: '${printable(value)}'.`,
+    'Use the Directory (tenant) ID, like 72f988bf-86f1-41af-91ab-2d7cd011db47, or a verified domain such as contoso.onmicrosoft.com (letters, digits, hyphens and dots only).'
+  )
+}
+
+function parseClientId(value: string): string {
+  if (isGuid(value)) return value.toLowerCase()
+  const what = value ? `is not a GUID: '${printable(value)}'` : 'is empty'
+  throw invalidInput(
+    'client-id',
+    `'client-id' ${what}.`,
+    "Set it to the Application (client) ID from the app registration's Overview page, like 00001111-aaaa-2222-bbbb-3333cccc4444 (not the Object ID, not a name)."
+  )
+}
+
+function parseCredential(raw: RawInputs, cloud: CloudName): CredentialSettings {
+  const pem = raw['client-certificate']
+  const password = raw['client-certificate-password']
+  if (password && !pem) {
+    throw invalidInput(
+      'client-certificate-password',
+      "'client-certificate-password' is set but 'client-certificate' is empty.",
+      'Set client-certificate to the PEM text of the certificate and its private key; if it comes from a secret, check that the secret exists and is available to this workflow.'
+    )
+  }
+  if (raw['client-secret']) return { kind: 'client-secret', secret: raw['client-secret'] }
+  if (pem) return { kind: 'certificate', pem, password }
+  if (raw['federated-token-file'])
+    return { kind: 'federated-token-file', path: raw['federated-token-file'], origin: 'federated-token-file' }
+  if (hasGithubOidc(raw)) {
+    return {
+      kind: 'github-oidc',
+      audience: raw['oidc-audience'] || CLOUDS[cloud].oidcAudience,
+      requestUrl: parseIdTokenRequestUrl(raw.idTokenRequestUrl),
+      requestToken: raw.idTokenRequestToken
+    }
+  }
+  throw new ActionError(
+    'invalid-input',
+    "No credential: 'client-secret', 'client-certificate', 'managed-identity' and 'federated-token-file' are empty, and this job cannot get a GitHub OIDC token (ACTIONS_ID_TOKEN_REQUEST_URL and ACTIONS_ID_TOKEN_REQUEST_TOKEN are not set).",
+    {
+      input: 'client-secret',
+      hint: 'Authenticate in one of these ways:',
+      details: [
+        '1. GitHub OIDC, no secret at all (recommended on GitHub-hosted runners): add a federated credential for this repository to the app registration, and give the job (or the workflow) this block:',
+        '     permissions:',
+        '       id-token: write',
+        '       contents: read',
+        '   Workflows started from a fork and Dependabot runs never get an ID token, whatever the block says.',
+        "2. 'managed-identity', no secret at all (self-hosted runners on Azure VMs, scale sets, Container Apps jobs, AKS nodes): system, or a user-assigned identity's client ID or resource ID.",
+        "3. 'federated-token-file', no secret at all (AKS workload identity, Kubernetes service-account tokens, another CI): the path of a file holding a JWT the app trusts; on AKS the webhook's AZURE_FEDERATED_TOKEN_FILE is used by itself.",
+        "4. 'client-certificate': the PEM of a certificate whose public part is uploaded to the app registration.",
+        "5. 'client-secret': a client secret's Value.",
+        'An expression for a secret that does not exist (a typo, or a secret not available to forks, Dependabot or this environment) expands to an empty string, which also lands here.'
+      ]
+    }
+  )
+}
+
+/** 'managed-identity' and the endpoint the environment offers for it. */
+function parseManagedIdentity(raw: RawInputs): ManagedIdentitySettings {
+  const value = raw['managed-identity']
+  let id: ManagedIdentityId
+  if (value.toLowerCase() === 'system') id = { kind: 'system' }
+  else if (isGuid(value)) id = { kind: 'client-id', value: value.toLowerCase() }
+  else if (RESOURCE_ID.test(value)) id = { kind: 'resource-id', value }
+  else {
+    throw invalidInput(
+      'managed-identity',
+      `'managed-identity' is not 'system', a client ID or a resource ID: '${printable(value)}'.`,
+      "Give 'system' for the machine's system-assigned identity, or a user-assigned identity's client ID (a GUID, from its Overview page or 'az identity show --query clientId') or its resource ID (/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME)."
+    )
+  }
+  return { id, endpoint: parseEndpoint(raw.azureVariables) }
+}
+
+function parseEndpoint(env: RawInputs['azureVariables']): ManagedIdentityEndpoint {
+  // App Service and Container Apps set both; MSAL checks them before IMDS.
+  if (env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER) {
+    return { kind: 'identity-endpoint', url: parseLocalUrl('IDENTITY_ENDPOINT', env.IDENTITY_ENDPOINT), header: env.IDENTITY_HEADER }
+  }
+  // The Azure SDKs' override of the IMDS host; also how a test reaches a fake IMDS.
+  const base = env.AZURE_POD_IDENTITY_AUTHORITY_HOST
+    ? parseLocalUrl('AZURE_POD_IDENTITY_AUTHORITY_HOST', env.AZURE_POD_IDENTITY_AUTHORITY_HOST)
+    : 'http://169.254.169.254'
+  return { kind: 'imds', baseUrl: base.replace(/\/+$/, '') }
+}
+
+/** A managed identity endpoint: plain http is normal there, since it never leaves the machine. */
+function parseLocalUrl(variable: string, value: string): string {
+  const fail = (what: string) =>
+    new ActionError('invalid-input', `${variable} ${what}.`, {
+      input: variable,
+      hint: `Azure sets ${variable} for the managed identity endpoint of this machine; something in the job changed it. Unset it, or give an http(s) URL.`
+    })
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw fail('is not a URL')
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail(`uses '${url.protocol.slice(0, -1)}', not http`)
+  if (url.username || url.password) throw fail('must not contain credentials')
+  return url.href
+}
+
+/** The runner's OIDC URL: the request token goes to it, so never in clear text off the machine. */
+function parseIdTokenRequestUrl(value: string): string {
+  const fail = (what: string) =>
+    new ActionError('invalid-input', `ACTIONS_ID_TOKEN_REQUEST_URL ${what}.`, {
+      input: 'ACTIONS_ID_TOKEN_REQUEST_URL',
+      hint: 'The runner sets it for jobs with `permissions: id-token: write`; something in this job overwrote it. Remove whatever sets it, or unset it to use another credential.'
+    })
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw fail('is not a URL')
+  }
+  if (url.protocol === 'http:' && !isLoopback(url.hostname))
+    throw fail(`is plain http to ${url.host}, which would send the request token in clear text`)
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw fail(`uses '${url.protocol.slice(0, -1)}', not https`)
+  return url.href
+}

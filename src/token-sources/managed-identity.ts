@@ -1,0 +1,136 @@
+import { ActionError } from '../errors.js'
+import { describeBody, parseJson, type HttpRequest, type HttpResponse } from '../http-transport.js'
+import type { ManagedIdentitySettings } from '../identity-settings.js'
+import type { Io } from '../io.js'
+import { parseRetryAfter } from '../retry.js'
+import { shellQuote } from '../shell-quote.js'
+import { readTokenResponse, type Token } from '../token-response.js'
+
+// A machine without a managed identity endpoint drops the connection attempt silently; the Azure
+// SDK gives IMDS one second to answer a probe (identity/src/credentials/managedIdentityCredential/imdsMsi.ts).
+const CONNECT_TIMEOUT_MS = 2000
+
+/**
+ * Retried, per "How to use managed identities ... on an Azure VM to acquire an access token"
+ * (error handling, retry guidance): 404 and 410 while IMDS is updating, 408, 429 and 5xx.
+ * 400, 401 and 403 are final.
+ */
+function isTransientManagedIdentityStatus(status: number): boolean {
+  return status === 404 || status === 408 || status === 410 || status === 429 || (status >= 500 && status <= 599)
+}
+
+/**
+ * One GET to the machine's managed identity endpoint for a token for `resource` (a scope without
+ * /.default). Never through a proxy: the endpoint is local to the machine. The token is checked,
+ * then masked the moment it is parsed.
+ */
+export async function requestManagedIdentityToken(
+  io: Pick<Io, 'http' | 'mask' | 'now'>,
+  identity: ManagedIdentitySettings,
+  resource: string,
+  signal: AbortSignal
+): Promise<Token> {
+  const request = managedIdentityRequest(identity, resource)
+  const sentAt = io.now()
+  let response: HttpResponse
+  try {
+    response = await io.http.request({ ...request, signal, connectTimeoutMs: CONNECT_TIMEOUT_MS })
+  } catch (error) {
+    if (error instanceof ActionError && error.unreachable) throw noEndpoint(identity, request.url, error)
+    throw error
+  }
+  const body = parseJson(response.body)
+  if (response.status === 200) {
+    const token = readTokenResponse(body, sentAt)
+    if ('problem' in token) {
+      throw new ActionError(
+        'bad-response',
+        `The managed identity endpoint answered HTTP 200 with ${token.problem} (${describeBody(response)}).`,
+        { hint: 'That is not a managed identity token response: check what answers at that address on this machine.' }
+      )
+    }
+    io.mask(token.accessToken)
+    return token
+  }
+  throw explainManagedIdentityError(response, body, identity, io.now())
+}
+
+/** The request of IMDS (api-version 2018-02-01) or of App Service / Container Apps (2019-08-01). */
+export function managedIdentityRequest(identity: ManagedIdentitySettings, resource: string): Omit<HttpRequest, 'signal'> {
+  const { id, endpoint } = identity
+  const imds = endpoint.kind === 'imds'
+  const url = new URL(imds ? `${endpoint.baseUrl}/metadata/identity/oauth2/token` : endpoint.url)
+  url.searchParams.set('api-version', imds ? '2018-02-01' : '2019-08-01')
+  url.searchParams.set('resource', resource)
+  if (id.kind === 'client-id') url.searchParams.set('client_id', id.value)
+  // IMDS spells the resource ID parameter msi_res_id; App Service spells it mi_res_id.
+  if (id.kind === 'resource-id') url.searchParams.set(imds ? 'msi_res_id' : 'mi_res_id', id.value)
+  return {
+    method: 'GET',
+    url: url.href,
+    headers: imds ? { metadata: 'true', accept: 'application/json' } : { 'x-identity-header': endpoint.header, accept: 'application/json' }
+  }
+}
+
+function where(identity: ManagedIdentitySettings): string {
+  return identity.endpoint.kind === 'imds'
+    ? `the instance metadata service (IMDS) at ${new URL(identity.endpoint.baseUrl).host}`
+    : `IDENTITY_ENDPOINT (${new URL(identity.endpoint.url).host})`
+}
+
+function noEndpoint(identity: ManagedIdentitySettings, url: string, cause: ActionError): ActionError {
+  return new ActionError('network', `No managed identity endpoint answered: ${cause.message.replace(/\.$/, '')} (${where(identity)}).`, {
+    input: 'managed-identity',
+    hint: "'managed-identity' works on Azure: VMs, virtual machine scale sets, Container Apps jobs and AKS nodes, where the platform provides the endpoint. GitHub-hosted runners have none: use GitHub OIDC there (leave 'managed-identity' empty and give the job 'permissions: id-token: write').",
+    details: [`Tried: ${new URL(url).origin}${new URL(url).pathname}`],
+    cause
+  })
+}
+
+function explainManagedIdentityError(
+  response: HttpResponse,
+  body: Record<string, unknown> | undefined,
+  identity: ManagedIdentitySettings,
+  now: number
+): ActionError {
+  const text = (value: unknown) => (typeof value === 'string' ? value : '')
+  // IMDS answers OAuth-style errors; App Service answers { statusCode, message, correlationId }.
+  const said = [text(body?.error), text(body?.error_description) || text(body?.message)].filter(Boolean).join(': ')
+  const status = response.status
+  const transient = isTransientManagedIdentityStatus(status)
+  const notFound = status === 400 && /identity not found|no msi found|no managed identity/i.test(said)
+  return new ActionError(
+    'managed-identity',
+    `The managed identity endpoint refused the token request (HTTP ${status}): ${notFound ? 'this machine has no such identity.' : said || describeBody(response)}`,
+    {
+      input: notFound || status === 400 ? 'managed-identity' : undefined,
+      hint: notFound
+        ? identityNotFoundHint(identity)
+        : transient
+          ? undefined
+          : status === 401 || status === 403
+            ? refusedHint(identity)
+            : undefined,
+      details: [
+        notFound && said ? `The endpoint said: ${said}` : '',
+        text(body?.correlationId) ? `Correlation ID: ${text(body?.correlationId)}` : ''
+      ].filter(Boolean),
+      transient,
+      retryAfterMs: parseRetryAfter(response.headers['retry-after'], now)
+    }
+  )
+}
+
+function identityNotFoundHint({ id }: ManagedIdentitySettings): string {
+  if (id.kind === 'system') {
+    return "This machine has no system-assigned managed identity: enable one ('az vm identity assign -g RG -n VM', or 'az vmss identity assign -g RG -n VMSS' for a scale set), or name a user-assigned identity in 'managed-identity'."
+  }
+  const resourceId = id.kind === 'resource-id' ? shellQuote(id.value) : '"$(az identity show -g RG -n NAME --query id -o tsv)"'
+  return `No user-assigned identity with this ${id.kind === 'client-id' ? 'client ID' : 'resource ID'} is assigned to this machine: assign it ('az vm identity assign -g RG -n VM --identities ${resourceId}', or 'az vmss identity assign -g RG -n VMSS --identities ${resourceId}' and update the scale set's instances), or fix 'managed-identity'.`
+}
+
+function refusedHint({ endpoint }: ManagedIdentitySettings): string {
+  return endpoint.kind === 'identity-endpoint'
+    ? 'The endpoint did not accept IDENTITY_HEADER: something in the job changed IDENTITY_ENDPOINT or IDENTITY_HEADER; leave both as the platform sets them.'
+    : 'IMDS refused the request: a proxy or firewall rule on this machine may be intercepting 169.254.169.254.'
+}
