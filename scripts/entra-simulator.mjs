@@ -35,6 +35,11 @@ export async function startEntraSimulator(options) {
   ]
   const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
   const githubKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  // A Kubernetes cluster's OIDC issuer, for federated token files (AKS workload identity).
+  const clusterKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  // Federated assertions it trusts: GitHub's ID tokens, the cluster's service-account tokens, and
+  // its own managed identity tokens for api://AzureADTokenExchange.
+  const trustedKeys = [githubKey.publicKey, clusterKey.publicKey, signingKey.publicKey]
   const usedJtis = new Set()
   /** Every request received, in order: { route, method, url, headers, form, at }. */
   const requests = []
@@ -273,7 +278,8 @@ export async function startEntraSimulator(options) {
   }
 
   function checkFederated(app, header, claims, input, signature, now) {
-    if (header.alg !== 'RS256' || !verify('sha256', Buffer.from(input), githubKey.publicKey, Buffer.from(signature, 'base64url'))) {
+    const signed = key => verify('sha256', Buffer.from(input), key, Buffer.from(signature ?? '', 'base64url'))
+    if (header.alg !== 'RS256' || !trustedKeys.some(signed)) {
       return oauthError(401, 'invalid_client', 700027, 'Client assertion failed signature validation.')
     }
     if (!(claims.nbf <= now && now < claims.exp))
@@ -312,6 +318,10 @@ export async function startEntraSimulator(options) {
     /** What the runner sets when the job has `permissions: id-token: write`. */
     idTokenRequestUrl: `https://127.0.0.1:${port}/_services/idtoken?api-version=2.0`,
     requests,
+    /** Signs claims as Entra ID signs its tokens (the managed identity endpoint's tokens). */
+    signToken: claims => signJwt(claims, signingKey.privateKey, 'RS256'),
+    /** A service-account token of a Kubernetes cluster whose OIDC issuer the simulator trusts. */
+    signClusterToken: claims => signJwt(claims, clusterKey.privateKey, 'RS256'),
     /**
      * Makes the next requests of a route fail: [{ status, body, contentType, headers } | { reset: true } |
      * { hang: true } | { respond(req, res, body) }].

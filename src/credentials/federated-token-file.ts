@@ -20,6 +20,7 @@ export function federatedTokenFile(
 ): AssertionProvider {
   const named = origin === 'federated-token-file' ? "'federated-token-file'" : 'AZURE_FEDERATED_TOKEN_FILE'
   const fail = (what: string, hint: string) => invalidInput(origin, `The federated token file ${named} names (${path}) ${what}.`, hint)
+  let masked = ''
   const read = (text: () => string): string => {
     let token: string
     try {

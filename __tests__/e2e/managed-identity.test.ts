@@ -1,0 +1,262 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { makeTempDir } from '../../scripts/certificates.mjs'
+import { startManagedIdentityEndpoint } from '../../scripts/managed-identity-endpoint.mjs'
+import { startBlackHole } from '../helpers/black-hole.js'
+import { annotations, DEMO, leaks, masks, startE2e, type RunResult } from '../helpers/e2e.js'
+
+// Self-hosted runners on Azure, end to end: dist/index.js against a fake IMDS and a fake
+// IDENTITY_ENDPOINT on plain HTTP at 127.0.0.1 (as the real ones are plain HTTP on the machine),
+// and against the Entra ID simulator for the federated kinds. Debug logging is on in every run,
+// and every token involved is looked for in what it printed.
+const SYSTEM = { clientId: '5a5a5a5a-0000-4000-8000-000000000001', objectId: '6b6b6b6b-0000-4000-8000-000000000001', system: true, roles: ['User.Read.All'] }
+const RUNNER_ID = {
+  clientId: '5a5a5a5a-0000-4000-8000-000000000002',
+  objectId: '6b6b6b6b-0000-4000-8000-000000000002',
+  resourceId: '/subscriptions/0c1d2e3f-0000-1111-2222-333344445555/resourceGroups/runners/providers/Microsoft.ManagedIdentity/userAssignedIdentities/runner-id',
+  roles: ['Group.Read.All']
+}
+const STRANGER = { clientId: '5a5a5a5a-0000-4000-8000-000000000003', objectId: '6b6b6b6b-0000-4000-8000-000000000003' }
+const IDENTITY_HEADER = 'identity-header-0123456789abcdef'
+const CLUSTER_ISSUER = 'https://oidc.prod-aks.azure.com/11111111-2222-3333-4444-555555555555/7c7c7c7c-0000-4000-8000-000000000000/'
+const SERVICE_ACCOUNT = 'system:serviceaccount:arc-runners:arc-runner'
+const EXCHANGE = 'api://AzureADTokenExchange'
+
+let e2e: Awaited<ReturnType<typeof startE2e>>
+let endpoint: Awaited<ReturnType<typeof startManagedIdentityEndpoint>>
+let dir: string
+beforeAll(async () => {
+  dir = makeTempDir('mi-e2e-')
+  e2e = await startE2e({
+    apps: [
+      {
+        clientId: DEMO.clientId,
+        displayName: DEMO.appName,
+        federated: [
+          { issuer: `https://login.microsoftonline.com/${DEMO.tenantId}/v2.0`, subject: RUNNER_ID.objectId, audience: EXCHANGE },
+          { issuer: CLUSTER_ISSUER, subject: SERVICE_ACCOUNT, audience: EXCHANGE }
+        ],
+        roles: ['Sites.Read.All']
+      }
+    ]
+  })
+  endpoint = await startManagedIdentityEndpoint({
+    tenantId: DEMO.tenantId,
+    sign: e2e.simulator.signToken,
+    identities: [SYSTEM, RUNNER_ID, STRANGER],
+    resources: ['https://graph.microsoft.com'],
+    identityHeader: IDENTITY_HEADER
+  })
+})
+afterAll(async () => {
+  await endpoint.close()
+  await e2e.stop()
+  rmSync(dir, { recursive: true, force: true })
+})
+beforeEach(() => {
+  e2e.simulator.reset()
+  endpoint.reset()
+})
+
+const NO_APP = { 'tenant-id': undefined, 'client-id': undefined, 'client-secret': undefined }
+const imdsEnv = () => ({ AZURE_POD_IDENTITY_AUTHORITY_HOST: endpoint.imdsUrl, RUNNER_DEBUG: '1' })
+/** Every token the fake endpoints issued in this run, and what the action output. */
+const tokensOf = (result: RunResult) => ({
+  token: result.outputs.token,
+  header: IDENTITY_HEADER,
+  ...Object.fromEntries(e2e.simulator.requests.map((r, i) => [`assertion${i}`, r.form?.client_assertion]))
+})
+const clusterToken = (claims: Record<string, unknown> = {}) => {
+  const now = Math.floor(Date.now() / 1000)
+  return e2e.simulator.signClusterToken({ iss: CLUSTER_ISSUER, sub: SERVICE_ACCOUNT, aud: EXCHANGE, iat: now, nbf: now, exp: now + 3600, ...claims })
+}
+
+describe("a managed identity's own token", () => {
+  it.each([
+    ['system', SYSTEM, {}],
+    ['a user-assigned identity by client ID', RUNNER_ID, { client_id: RUNNER_ID.clientId }],
+    ['a user-assigned identity by resource ID', RUNNER_ID, { msi_res_id: RUNNER_ID.resourceId }]
+  ])('from IMDS, %s: no tenant-id, client-id or secret needed', async (_, identity, query) => {
+    const value = identity === SYSTEM ? 'system' : 'client_id' in query ? identity.clientId : RUNNER_ID.resourceId
+    const result = await e2e.run({ ...NO_APP, 'managed-identity': value }, imdsEnv())
+    expect(result.code).toBe(0)
+    expect(endpoint.requests).toHaveLength(1)
+    expect(endpoint.requests[0]).toMatchObject({
+      path: '/metadata/identity/oauth2/token',
+      query: { 'api-version': '2018-02-01', resource: 'https://graph.microsoft.com', ...query },
+      headers: { metadata: 'true' }
+    })
+    expect(e2e.simulator.requests).toHaveLength(0)
+    expect(result.outputs).toMatchObject({ 'tenant-id': DEMO.tenantId, roles: identity.roles.join(','), 'expires-in': '86399' })
+    expect(Date.parse(result.outputs['expires-on']) - Date.now()).toBeGreaterThan(86_000_000)
+    expect(result.stdout).toMatch(new RegExp(`Got a token for managed identity ${identity.clientId} in tenant ${DEMO.tenantId}`))
+    expect(masks(result)).toEqual([result.outputs.token])
+    expect(leaks(result, tokensOf(result))).toEqual([])
+  })
+
+  it('from IDENTITY_ENDPOINT with IDENTITY_HEADER (Container Apps jobs, App Service), the header masked', async () => {
+    const result = await e2e.run(
+      { ...NO_APP, 'managed-identity': RUNNER_ID.clientId },
+      { IDENTITY_ENDPOINT: endpoint.identityEndpoint, IDENTITY_HEADER, RUNNER_DEBUG: '1' }
+    )
+    expect(result.code).toBe(0)
+    expect(endpoint.requests[0]).toMatchObject({
+      path: '/msi/token',
+      query: { 'api-version': '2019-08-01', resource: 'https://graph.microsoft.com', client_id: RUNNER_ID.clientId },
+      headers: { 'x-identity-header': IDENTITY_HEADER }
+    })
+    expect(masks(result)).toEqual([IDENTITY_HEADER, result.outputs.token])
+    expect(leaks(result, tokensOf(result))).toEqual([])
+  })
+
+  it('retries 410 (IMDS updating) and 500, then succeeds', async () => {
+    endpoint.inject({ status: 410, body: 'Gone' }, { status: 500, body: '{"error":"server_error"}' })
+    const result = await e2e.run({ ...NO_APP, 'managed-identity': 'system' }, imdsEnv())
+    expect(result.code).toBe(0)
+    expect(endpoint.requests).toHaveLength(3)
+    expect(leaks(result, tokensOf(result))).toEqual([])
+  })
+
+  it("explains 'Identity not found': assign the identity, or fix 'managed-identity'", async () => {
+    const result = await e2e.run({ ...NO_APP, 'managed-identity': '0f0f0f0f-0000-4000-8000-00000000000f' }, imdsEnv())
+    expect(result.code).toBe(1)
+    expect(endpoint.requests).toHaveLength(1)
+    const [error] = annotations(result)
+    expect(error).toMatch(/^The managed identity endpoint refused the token request \(HTTP 400\): this machine has no such identity\./)
+    expect(error).toMatch(/az vm identity assign -g RG -n VM --identities/)
+    expect(error).toMatch(/or fix 'managed-identity'/)
+  })
+
+  it('fails within seconds on a machine with no managed identity endpoint, pointing GitHub-hosted runners to OIDC', async () => {
+    const hole = await startBlackHole()
+    try {
+      const result = await e2e.run({ ...NO_APP, 'managed-identity': 'system' }, { AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${hole.port}` })
+      expect(result.code).toBe(1)
+      expect(result.ms).toBeLessThan(4000)
+      const [error] = annotations(result)
+      expect(error).toMatch(/^No managed identity endpoint answered: Could not connect to 127\.0\.0\.1:\d+ within 2 s/)
+      expect(error).toMatch(/VMs, virtual machine scale sets, Container Apps jobs and AKS nodes/)
+      expect(error).toMatch(/GitHub-hosted runners have none: use GitHub OIDC/)
+    } finally {
+      hole.close()
+    }
+  })
+
+  it('fails at once when nothing listens there', async () => {
+    const result = await e2e.run({ ...NO_APP, 'managed-identity': 'system' }, { AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://127.0.0.1:9' })
+    expect(result.code).toBe(1)
+    expect(result.ms).toBeLessThan(2000)
+    expect(annotations(result)[0]).toMatch(/^No managed identity endpoint answered: Could not reach 127\.0\.0\.1:9: .*ECONNREFUSED/)
+  })
+})
+
+describe('a managed identity as the credential of an app registration', () => {
+  it("sends the identity's token for the exchange audience as the client assertion, and gets the app's token", async () => {
+    const result = await e2e.run({ 'client-secret': undefined, 'managed-identity': RUNNER_ID.clientId }, imdsEnv())
+    expect(result.code).toBe(0)
+    expect(endpoint.requests[0].query).toEqual({ 'api-version': '2018-02-01', resource: EXCHANGE, client_id: RUNNER_ID.clientId })
+    const [tokenRequest] = e2e.simulator.requests
+    expect(tokenRequest.form).toMatchObject({ client_id: DEMO.clientId, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' })
+    expect(tokenRequest.form).not.toHaveProperty('client_secret')
+    expect(masks(result)).toEqual([tokenRequest.form!.client_assertion, result.outputs.token])
+    expect(result.outputs.roles).toBe('Sites.Read.All')
+    expect(leaks(result, tokensOf(result))).toEqual([])
+  })
+
+  it("explains a mismatch with the identity's object ID and the issuer the federated credential needs", async () => {
+    const result = await e2e.run({ 'client-secret': undefined, 'managed-identity': STRANGER.clientId }, imdsEnv())
+    expect(result.code).toBe(1)
+    const [error] = annotations(result)
+    expect(error).toMatch(/AADSTS700213/)
+    expect(error).toContain(`  issuer   (iss): https://login.microsoftonline.com/${DEMO.tenantId}/v2.0\n`)
+    expect(error).toContain(`  subject  (sub): ${STRANGER.objectId}  <- differs`)
+    expect(error).toMatch(/object \(principal\) ID, not its client ID/)
+    expect(leaks(result, tokensOf(result))).toEqual([])
+  })
+
+  it("refuses 'system' with client-id before any request", async () => {
+    const result = await e2e.run({ 'client-secret': undefined, 'managed-identity': 'system' }, imdsEnv())
+    expect(result.code).toBe(1)
+    expect(annotations(result)).toEqual([expect.stringMatching(/^'managed-identity' is 'system', and 'client-id' is set/)])
+    expect(endpoint.requests).toHaveLength(0)
+  })
+})
+
+describe('a federated token file', () => {
+  const file = (name: string, text: string) => {
+    const path = join(dir, name)
+    writeFileSync(path, text)
+    return path
+  }
+
+  it('is sent as the client assertion, trimmed and masked', async () => {
+    const token = clusterToken()
+    const path = file('token', `${token}\n`)
+    const result = await e2e.run({ 'client-secret': undefined, 'federated-token-file': path }, { RUNNER_DEBUG: '1' })
+    expect(result.code).toBe(0)
+    expect(e2e.simulator.requests[0].form).toMatchObject({ client_assertion: token })
+    expect(masks(result)).toEqual([token, result.outputs.token])
+    expect(leaks(result, { file: token, token: result.outputs.token })).toEqual([])
+  })
+
+  it('is read afresh for every attempt, as the kubelet rotates it', async () => {
+    const [first, second] = [clusterToken({ jti: 'first' }), clusterToken({ jti: 'second' })]
+    const path = file('rotating', first)
+    e2e.simulator.inject('token', {
+      respond: (_req: unknown, res: { writeHead(s: number): void; end(t: string): void }) => {
+        writeFileSync(path, second)
+        res.writeHead(503)
+        res.end('rotating')
+      }
+    })
+    const result = await e2e.run({ 'client-secret': undefined, 'federated-token-file': path }, { RUNNER_DEBUG: '1' })
+    expect(result.code).toBe(0)
+    expect(e2e.simulator.requests.map(r => r.form!.client_assertion)).toEqual([first, second])
+    expect(leaks(result, { first, second, token: result.outputs.token })).toEqual([])
+  })
+
+  it('is used with nothing in the inputs when the AKS webhook set AZURE_FEDERATED_TOKEN_FILE, AZURE_TENANT_ID and AZURE_CLIENT_ID', async () => {
+    const token = clusterToken()
+    const path = file('aks', token)
+    const result = await e2e.run(NO_APP, {
+      AZURE_FEDERATED_TOKEN_FILE: path,
+      AZURE_TENANT_ID: DEMO.tenantId,
+      AZURE_CLIENT_ID: DEMO.clientId,
+      RUNNER_DEBUG: '1'
+    })
+    expect(result.code).toBe(0)
+    expect(e2e.simulator.requests[0].form).toMatchObject({ client_id: DEMO.clientId, client_assertion: token })
+    expect(result.stdout).toContain(`'tenant-id' is empty: using AZURE_TENANT_ID from the environment (${DEMO.tenantId}).`)
+    expect(result.stdout).toContain(`'client-id' is empty: using AZURE_CLIENT_ID from the environment (${DEMO.clientId}).`)
+    expect(result.stdout).toMatch(/using the federated token file in AZURE_FEDERATED_TOKEN_FILE/)
+    expect(leaks(result, { file: token, token: result.outputs.token })).toEqual([])
+  })
+
+  it('explains a subject mismatch with the claims presented, the AKS subject form, and a safely quoted az command', async () => {
+    const token = clusterToken({ sub: 'system:serviceaccount:default:default' })
+    const result = await e2e.run({ 'client-secret': undefined, 'federated-token-file': file('other-sa', token) }, { RUNNER_DEBUG: '1' })
+    expect(result.code).toBe(1)
+    const [error] = annotations(result)
+    expect(error).toContain('  subject  (sub): system:serviceaccount:default:default  <- differs')
+    expect(error).toContain(`  issuer   (iss): ${CLUSTER_ISSUER}\n`)
+    expect(error).toContain(
+      `az ad app federated-credential create --id ${DEMO.clientId} --parameters '{"name":"federated-system-serviceaccount-default-default","issuer":"${CLUSTER_ISSUER}","subject":"system:serviceaccount:default:default","audiences":["${EXCHANGE}"]}'`
+    )
+    expect(error).toMatch(/system:serviceaccount:NAMESPACE:NAME/)
+    expect(leaks(result, { file: token })).toEqual([])
+  })
+
+  it.each([
+    ['a missing file', () => join(dir, 'nope'), /names \(.*nope\) does not exist/],
+    ['an empty file', () => file('empty', '  \n'), /is empty/],
+    ['a file that is not a JWT', () => file('pem', '-----BEGIN PRIVATE KEY-----\nabc\n'), /does not hold a JWT/]
+  ])('refuses %s before any request, naming the input', async (_, path, message) => {
+    const result = await e2e.run({ 'client-secret': undefined, 'federated-token-file': path() })
+    expect(result.code).toBe(1)
+    expect(e2e.simulator.requests).toHaveLength(0)
+    expect(annotations(result)).toEqual([expect.stringMatching(message)])
+    expect(annotations(result)[0]).toContain("'federated-token-file'")
+    expect(result.stdout + result.stderr).not.toMatch(/\n\s+at /)
+  })
+})
