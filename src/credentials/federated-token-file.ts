@@ -38,7 +38,9 @@ export function federatedTokenFile(
     if (!token) throw fail('is empty', 'The file must hold one JWT; the kubelet writes it when the pod starts.')
     if (!JWS_COMPACT.test(token))
       throw fail('does not hold a JWT', 'The file must hold one signed JWT (three base64url parts joined by dots), nothing else.')
-    io.mask(token)
+    // Masked when first read, and again whenever the kubelet has written a new one.
+    if (token !== masked) io.mask(token)
+    masked = token
     return token
   }
   const contents = () => {
