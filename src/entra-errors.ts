@@ -51,7 +51,7 @@ const EXPLANATIONS: Record<number, Explanation> = {
   7000218: {
     summary: 'No client credential reached Entra ID.',
     input: 'client-secret',
-    fix: () => "Set 'client-secret' or 'client-certificate', or use GitHub OIDC."
+    fix: () => "Set one credential: GitHub OIDC, 'managed-identity', 'federated-token-file', 'client-certificate' or 'client-secret'."
   },
   700016: {
     summary: 'No app with this client ID exists in this tenant.',
@@ -129,7 +129,8 @@ const EXPLANATIONS: Record<number, Explanation> = {
   },
   700024: {
     summary: 'The client assertion is outside its time range (not yet valid or expired).',
-    fix: () => "The runner's clock may be off, or the GitHub ID token older than its five minutes; run the job again."
+    fix: () =>
+      "The runner's clock may be off, or the federated token expired (a GitHub ID token lives five minutes; a token file must be rotated); run the job again."
   },
   50032: {
     summary: 'The RSA key is too weak.',
@@ -137,7 +138,7 @@ const EXPLANATIONS: Record<number, Explanation> = {
     fix: () => 'Use a certificate with an RSA key of at least 2048 bits.'
   },
   70021: {
-    summary: 'No federated credential on the app matches the GitHub ID token presented.',
+    summary: 'No federated credential on the app matches the token presented.',
     fix: () =>
       `${FEDERATION_FIX} A federated credential created in the last few minutes may not have propagated yet: wait and run the job again.`
   },
@@ -150,8 +151,9 @@ const EXPLANATIONS: Record<number, Explanation> = {
   },
   7002131: { summary: "The flexible federated credential's expression did not match the token.", fix: () => FEDERATION_FIX },
   700222: {
-    summary: 'The assertion is a token issued by Entra ID, not by GitHub.',
-    fix: () => 'Federation takes the GitHub ID token as it comes; nothing should be exchanged before this step.'
+    summary: 'The assertion is an access token issued by Entra ID, which federation does not accept.',
+    fix: () =>
+      "Federation takes the external token as it comes (a GitHub ID token, a Kubernetes service-account token), or a managed identity's token for the token-exchange audience; nothing should be exchanged before this step."
   },
   700025: {
     summary: 'The app is a public client, which cannot use client credentials.',
