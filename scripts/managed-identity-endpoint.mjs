@@ -23,7 +23,14 @@ export async function startManagedIdentityEndpoint(options) {
   const sockets = new Set()
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1')
-    requests.push({ method: req.method, url: req.url, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, at: Date.now() })
+    requests.push({
+      method: req.method,
+      url: req.url,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: req.headers,
+      at: Date.now()
+    })
     const fault = faults.shift()
     if (fault?.hang) return
     if (fault?.reset) return req.socket.destroy()
@@ -88,7 +95,15 @@ export async function startManagedIdentityEndpoint(options) {
           idtyp: 'app',
           ...(identity.roles?.length ? { roles: identity.roles } : {})
         }
-    const accessToken = options.sign({ ...claims, iat: now, nbf: now, exp: now + lifetime, oid: identity.objectId, tid: options.tenantId, appid: identity.clientId })
+    const accessToken = options.sign({
+      ...claims,
+      iat: now,
+      nbf: now,
+      exp: now + lifetime,
+      oid: identity.objectId,
+      tid: options.tenantId,
+      appid: identity.clientId
+    })
     return {
       status: 200,
       body: {

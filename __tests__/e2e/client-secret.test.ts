@@ -132,13 +132,19 @@ describe('bad input', () => {
     [
       'both a secret and a certificate',
       { 'client-certificate': '-----BEGIN CERTIFICATE-----' },
-      "Both 'client-secret' and 'client-certificate' are set"
+      "Only one credential can be used, and 'client-secret' and 'client-certificate' are set"
     ],
     ['max-attempts 0', { 'max-attempts': '0' }, "'max-attempts' must be a whole number from 1 to 100"],
     ['max-attempts not a number', { 'max-attempts': 'many' }, "'max-attempts' must be a whole number"],
     ['timeout-seconds 0', { 'timeout-seconds': '0' }, "'timeout-seconds' must be a whole number of seconds from 1 to 3600"],
     ['timeout-seconds negative', { 'timeout-seconds': '-1' }, "'timeout-seconds' must be a whole number of seconds from 1 to 3600"],
     ['no credential at all (a secret that does not exist)', { 'client-secret': '' }, 'No credential:'],
+    [
+      'a secret and a managed identity',
+      { 'managed-identity': 'system' },
+      "Only one credential can be used, and 'client-secret' and 'managed-identity' are set"
+    ],
+    ['a malformed managed-identity', { 'client-secret': '', 'managed-identity': 'runner-identity' }, "'managed-identity' is not 'system'"],
     [
       'a look-alike authority-host (Cyrillic о)',
       { 'authority-host': 'https://lоgin.microsoftonline.com' },

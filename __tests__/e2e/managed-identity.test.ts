@@ -10,11 +10,17 @@ import { annotations, DEMO, leaks, masks, startE2e, type RunResult } from '../he
 // IDENTITY_ENDPOINT on plain HTTP at 127.0.0.1 (as the real ones are plain HTTP on the machine),
 // and against the Entra ID simulator for the federated kinds. Debug logging is on in every run,
 // and every token involved is looked for in what it printed.
-const SYSTEM = { clientId: '5a5a5a5a-0000-4000-8000-000000000001', objectId: '6b6b6b6b-0000-4000-8000-000000000001', system: true, roles: ['User.Read.All'] }
+const SYSTEM = {
+  clientId: '5a5a5a5a-0000-4000-8000-000000000001',
+  objectId: '6b6b6b6b-0000-4000-8000-000000000001',
+  system: true,
+  roles: ['User.Read.All']
+}
 const RUNNER_ID = {
   clientId: '5a5a5a5a-0000-4000-8000-000000000002',
   objectId: '6b6b6b6b-0000-4000-8000-000000000002',
-  resourceId: '/subscriptions/0c1d2e3f-0000-1111-2222-333344445555/resourceGroups/runners/providers/Microsoft.ManagedIdentity/userAssignedIdentities/runner-id',
+  resourceId:
+    '/subscriptions/0c1d2e3f-0000-1111-2222-333344445555/resourceGroups/runners/providers/Microsoft.ManagedIdentity/userAssignedIdentities/runner-id',
   roles: ['Group.Read.All']
 }
 const STRANGER = { clientId: '5a5a5a5a-0000-4000-8000-000000000003', objectId: '6b6b6b6b-0000-4000-8000-000000000003' }
@@ -69,7 +75,15 @@ const tokensOf = (result: RunResult) => ({
 })
 const clusterToken = (claims: Record<string, unknown> = {}) => {
   const now = Math.floor(Date.now() / 1000)
-  return e2e.simulator.signClusterToken({ iss: CLUSTER_ISSUER, sub: SERVICE_ACCOUNT, aud: EXCHANGE, iat: now, nbf: now, exp: now + 3600, ...claims })
+  return e2e.simulator.signClusterToken({
+    iss: CLUSTER_ISSUER,
+    sub: SERVICE_ACCOUNT,
+    aud: EXCHANGE,
+    iat: now,
+    nbf: now,
+    exp: now + 3600,
+    ...claims
+  })
 }
 
 describe("a managed identity's own token", () => {
@@ -131,7 +145,10 @@ describe("a managed identity's own token", () => {
   it('fails within seconds on a machine with no managed identity endpoint, pointing GitHub-hosted runners to OIDC', async () => {
     const hole = await startBlackHole()
     try {
-      const result = await e2e.run({ ...NO_APP, 'managed-identity': 'system' }, { AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${hole.port}` })
+      const result = await e2e.run(
+        { ...NO_APP, 'managed-identity': 'system' },
+        { AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${hole.port}` }
+      )
       expect(result.code).toBe(1)
       expect(result.ms).toBeLessThan(4000)
       const [error] = annotations(result)
@@ -157,7 +174,10 @@ describe('a managed identity as the credential of an app registration', () => {
     expect(result.code).toBe(0)
     expect(endpoint.requests[0].query).toEqual({ 'api-version': '2018-02-01', resource: EXCHANGE, client_id: RUNNER_ID.clientId })
     const [tokenRequest] = e2e.simulator.requests
-    expect(tokenRequest.form).toMatchObject({ client_id: DEMO.clientId, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer' })
+    expect(tokenRequest.form).toMatchObject({
+      client_id: DEMO.clientId,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
+    })
     expect(tokenRequest.form).not.toHaveProperty('client_secret')
     expect(masks(result)).toEqual([tokenRequest.form!.client_assertion, result.outputs.token])
     expect(result.outputs.roles).toBe('Sites.Read.All')
