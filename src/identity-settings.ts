@@ -122,7 +122,8 @@ export function parseIdentity(raw: RawInputs, cloud: CloudName, check: <T>(parse
   const tenantId = check(() => parseTenantId(useEnvironment ? fromEnvironment('tenant-id', 'AZURE_TENANT_ID') : raw['tenant-id']), '')
   const clientId = check(() => parseClientId(useEnvironment ? fromEnvironment('client-id', 'AZURE_CLIENT_ID') : raw['client-id']), '')
   const credential = check((): CredentialSettings | undefined => {
-    if (managedIdentity) {
+    if (raw['managed-identity']) {
+      if (!managedIdentity) return undefined // reported already
       if (managedIdentity.id.kind === 'system') {
         throw invalidInput(
           'managed-identity',
