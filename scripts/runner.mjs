@@ -27,10 +27,15 @@ export function nodeBinary() {
 const RUNNER_OS = { win32: 'Windows', darwin: 'macOS' }[process.platform] ?? 'Linux'
 
 /**
- * What Windows needs in any process's environment (the runner passes them too): without
- * SystemRoot, for one, Node cannot open sockets or find the system's certificate store.
+ * The variables any process needs from the calling one, and nothing else (no proxy or NODE_OPTIONS
+ * from the calling shell): PATH and HOME, and on Windows the system's own (the runner passes
+ * them too), without which Node cannot, for one, open sockets (SystemRoot).
  */
-const WINDOWS_ENV = ['SystemRoot', 'SystemDrive', 'windir', 'ComSpec', 'PATHEXT', 'TEMP', 'TMP', 'USERPROFILE']
+export function baseEnv() {
+  const names = ['PATH', 'HOME']
+  if (process.platform === 'win32') names.push('SystemRoot', 'SystemDrive', 'windir', 'ComSpec', 'PATHEXT', 'TEMP', 'TMP', 'USERPROFILE')
+  return Object.fromEntries(names.filter(name => process.env[name] !== undefined).map(name => [name, process.env[name]]))
+}
 
 /** The INPUT_* variables the runner sets: given inputs, and defaults for the others that have one. */
 export function inputEnv(inputs) {
@@ -80,9 +85,7 @@ export function runAction({ inputs = {}, env = {}, echo = false, script = join(R
   writeFileSync(summaryFile, '')
   const childEnv = {
     // Only what the runner sets: no proxy or NODE_OPTIONS from the calling shell leaks in.
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    ...(process.platform === 'win32' ? Object.fromEntries(WINDOWS_ENV.map(name => [name, process.env[name]])) : {}),
+    ...baseEnv(),
     GITHUB_ACTIONS: 'true',
     CI: 'true',
     RUNNER_OS,
