@@ -63,9 +63,10 @@ try {
       '--experimental-vm-modules',
       '--disable-warning=ExperimentalWarning',
       tool('jest', 'bin', 'jest.js'),
+      // The arguments first: --reporters takes a list, and would swallow a test path after it.
+      ...jestArgs,
       '--reporters=default',
-      `--reporters=${join(ROOT, 'scripts', 'jest-totals-reporter.mjs')}`,
-      ...jestArgs
+      `--reporters=${join(ROOT, 'scripts', 'jest-totals-reporter.mjs')}`
     ],
     { env: { ...env, JEST_TOTALS_FILE: totalsFile } }
   )
