@@ -3,6 +3,7 @@
 // written into the directory the caller passes (from scripts/temp.mjs) and removed with it; nothing
 // made here is ever committed.
 import { execFileSync } from 'node:child_process'
+import { createPrivateKey } from 'node:crypto'
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { delimiter, join } from 'node:path'
 
@@ -138,10 +139,12 @@ export function createClientCertificate(dir, name, options = {}) {
   } else {
     openssl(['req', '-x509', '-key', keyPath, '-out', certPath, '-days', String(days), '-subj', subject])
   }
+  // Other key formats come from Node's crypto, not openssl: LibreSSL (macOS's openssl) has no
+  // `rsa -traditional`, and both write the same standard PEM.
   let keyPem = readFileSync(keyPath, 'utf8')
-  if (keyFormat === 'pkcs1') keyPem = openssl(['rsa', '-in', keyPath, '-traditional']).toString()
+  if (keyFormat === 'pkcs1') keyPem = createPrivateKey(keyPem).export({ type: 'pkcs1', format: 'pem' }).toString()
   if (keyFormat === 'encrypted') {
-    keyPem = openssl(['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', keyPath, '-passout', `pass:${password}`]).toString()
+    keyPem = createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: password }).toString()
   }
   const certPem = readFileSync(certPath, 'utf8')
   return { keyPath, certPath, keyPem, certPem, pem: `${certPem}${keyPem}` }

@@ -54,10 +54,10 @@ export function unescapeCommandValue(text) {
   return text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
 }
 
-/** Reads the `name<<delimiter` blocks that core.setOutput appends to GITHUB_OUTPUT. */
+/** Reads the `name<<delimiter` blocks that core.setOutput appends to GITHUB_OUTPUT (with os.EOL: CRLF on Windows). */
 export function parseOutputFile(text) {
   const outputs = {}
-  const re = /^([^\n<]+)<<(ghadelimiter_[0-9a-f-]+)\n([\s\S]*?)\n\2\n/gm
+  const re = /^([^\r\n<]+)<<(ghadelimiter_[0-9a-f-]+)\r?\n([\s\S]*?)\r?\n\2\r?\n/gm
   for (const m of text.matchAll(re)) outputs[m[1]] = m[3]
   return outputs
 }
@@ -117,9 +117,13 @@ export function runAction({ inputs = {}, env = {}, echo = false, script = join(R
     })
     child.on('close', (code, signal) => {
       const ms = performance.now() - started
+      // @actions/core ends lines with os.EOL (CRLF on Windows); the runner splits lines at CRLF
+      // or LF alike, so the tests read LF everywhere.
+      stdout = stdout.replace(/\r\n/g, '\n')
+      stderr = stderr.replace(/\r\n/g, '\n')
       try {
         const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'))
-        const summary = readFileSync(summaryFile, 'utf8')
+        const summary = readFileSync(summaryFile, 'utf8').replace(/\r\n/g, '\n')
         resolve({ code, signal, stdout, stderr, outputs, summary, ms })
       } catch (error) {
         reject(error)
@@ -137,7 +141,7 @@ export function runAction({ inputs = {}, env = {}, echo = false, script = join(R
  */
 export function findLeaks(text, secrets) {
   const visible = text
-    .split('\n')
+    .split(/\r?\n/)
     .filter(line => !line.startsWith('::add-mask::'))
     .join('\n')
   const leaks = []
