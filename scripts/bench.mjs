@@ -1,19 +1,24 @@
 // `npm run bench`: what the action costs a job, against the floor of a bare Node script that
 // does the same single HTTPS POST with node:https and writes the output file. Both run as whole
 // processes on Node 24 (the node24 runtime), alternating, after a warm-up, against the local
-// Entra ID simulator. Prints the figures and writes them to .bench/results.json.
+// Entra ID simulator. Prints the figures; `npm run bench -- --out FILE` also writes them to FILE
+// as JSON. It leaves nothing else behind.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { createClientCertificate, createServerTls, makeTempDir } from './certificates.mjs'
+import { createClientCertificate, createServerTls } from './certificates.mjs'
 import { DEMO, startEntraSimulator } from './entra-simulator.mjs'
 import { nodeBinary, ROOT, runAction } from './runner.mjs'
+import { exitOnSignals, makeTempDir, removeTempDir } from './temp.mjs'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20)
 // Another build of the action (say, main's dist/index.js copied aside) to measure in the same
 // alternation, so a change's cost is compared on the same machine in the same minute.
 const BASELINE = process.env.BENCH_BASELINE
 const WARMUP = 3
+// The keys, certificates and the floor script live here; the exit handler removes it whatever
+// happens, the simulator is closed in the finally block at the end.
+exitOnSignals()
 const dir = makeTempDir('bench-')
 const tls = createServerTls(dir)
 const certificate = createClientCertificate(dir, 'bench')
@@ -35,134 +40,138 @@ const simulator = await startEntraSimulator({
   ]
 })
 
-// The floor: what a careful hand-written step would do, and nothing more.
-const floor = join(dir, 'floor.mjs')
-writeFileSync(
-  floor,
-  `import https from 'node:https'
-import { appendFileSync } from 'node:fs'
-const body = new URLSearchParams({ client_id: process.env.CLIENT_ID, client_secret: process.env.CLIENT_SECRET, grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' }).toString()
-const req = https.request(process.env.TOKEN_URL, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, res => {
-  let text = ''
-  res.on('data', c => (text += c))
-  res.on('end', () => {
-    const { access_token } = JSON.parse(text)
-    console.log('::add-mask::' + access_token)
-    appendFileSync(process.env.GITHUB_OUTPUT, 'token=' + access_token + '\\n')
+try {
+  // The floor: what a careful hand-written step would do, and nothing more.
+  const floor = join(dir, 'floor.mjs')
+  writeFileSync(
+    floor,
+    `import https from 'node:https'
+  import { appendFileSync } from 'node:fs'
+  const body = new URLSearchParams({ client_id: process.env.CLIENT_ID, client_secret: process.env.CLIENT_SECRET, grant_type: 'client_credentials', scope: 'https://graph.microsoft.com/.default' }).toString()
+  const req = https.request(process.env.TOKEN_URL, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, res => {
+    let text = ''
+    res.on('data', c => (text += c))
+    res.on('end', () => {
+      const { access_token } = JSON.parse(text)
+      console.log('::add-mask::' + access_token)
+      appendFileSync(process.env.GITHUB_OUTPUT, 'token=' + access_token + '\\n')
+    })
   })
-})
-req.end(body)
-`
-)
-
-const withCa = env => ({ NODE_EXTRA_CA_CERTS: tls.caPath, ...env })
-const secretInputs = { 'client-secret': DEMO.clientSecret }
-const actionRun = (inputs = secretInputs, env = {}) => ({
-  inputs: { 'tenant-id': DEMO.tenantId, 'client-id': DEMO.clientId, 'authority-host': simulator.url, ...inputs },
-  env: withCa(env)
-})
-// The same runner environment for the floor; it reads its three values from plain variables.
-const floorRun = {
-  script: floor,
-  env: withCa({
-    TOKEN_URL: `${simulator.url}/${DEMO.tenantId}/oauth2/v2.0/token`,
-    CLIENT_ID: DEMO.clientId,
-    CLIENT_SECRET: DEMO.clientSecret
-  })
-}
-
-/** Wall time of one whole process, spawn to exit, in ms; and its peak RSS when asked. */
-async function time(run, { rss = false } = {}) {
-  const nodeArgs = rss
-    ? ['--import', 'data:text/javascript,process.on("exit",()=>process.stderr.write("RSS "+process.resourceUsage().maxRSS+"\\n"))']
-    : []
-  const result = await runAction({ ...run, nodeArgs })
-  if (result.code !== 0) throw new Error(`${run.script ?? 'dist/index.js'} exited ${result.code}: ${result.stderr}`)
-  return { ms: result.ms, rssKb: Number(/RSS (\d+)/.exec(result.stderr)?.[1]) }
-}
-
-const stats = values => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-  return { median: round(median), min: round(sorted[0]), max: round(sorted.at(-1)) }
-}
-const round = n => Math.round(n * 10) / 10
-
-for (let i = 0; i < WARMUP; i++) {
-  await time(actionRun())
-  await time(floorRun)
-}
-const baselineRun = () => ({ ...actionRun(), script: BASELINE })
-if (BASELINE) for (let i = 0; i < WARMUP; i++) await time(baselineRun())
-const samples = { action: [], floor: [], baseline: [] }
-for (let i = 0; i < RUNS; i++) {
-  // Alternate, so drift in the machine's load touches all alike.
-  samples.action.push((await time(actionRun())).ms)
-  samples.floor.push((await time(floorRun)).ms)
-  if (BASELINE) samples.baseline.push((await time(baselineRun())).ms)
-}
-
-const memory = {
-  actionKb: (await time(actionRun(), { rss: true })).rssKb,
-  floorKb: (await time(floorRun, { rss: true })).rssKb
-}
-
-async function requestsFor(inputs, env = {}) {
-  simulator.reset()
-  await time(actionRun(inputs, env))
-  return simulator.requests.length
-}
-const requests = {
-  'client-secret': await requestsFor(secretInputs),
-  certificate: await requestsFor({ 'client-certificate': certificate.pem }),
-  'github-oidc': await requestsFor(
-    {},
-    { ACTIONS_ID_TOKEN_REQUEST_URL: simulator.idTokenRequestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN }
+  req.end(body)
+  `
   )
-}
 
-const distDir = join(ROOT, 'dist')
-const bundle = {
-  indexBytes: statSync(join(distDir, 'index.js')).size,
-  distBytes: readdirSync(distDir).reduce((sum, f) => sum + statSync(join(distDir, f)).size, 0)
-}
-const action_ = stats(samples.action)
-const floor_ = stats(samples.floor)
-const results = {
-  node: execFileSync(nodeBinary(), ['--version'], { encoding: 'utf8' }).trim(),
-  runs: RUNS,
-  warmup: WARMUP,
-  actionMs: action_,
-  floorMs: floor_,
-  medianRatio: Math.round((action_.median / floor_.median) * 100) / 100,
-  ...(BASELINE && {
-    baseline: {
-      script: BASELINE,
-      ms: stats(samples.baseline),
-      medianRatio: Math.round((stats(samples.baseline).median / floor_.median) * 100) / 100
-    }
-  }),
-  memory,
-  bundle,
-  requests
-}
+  const withCa = env => ({ NODE_EXTRA_CA_CERTS: tls.caPath, ...env })
+  const secretInputs = { 'client-secret': DEMO.clientSecret }
+  const actionRun = (inputs = secretInputs, env = {}) => ({
+    inputs: { 'tenant-id': DEMO.tenantId, 'client-id': DEMO.clientId, 'authority-host': simulator.url, ...inputs },
+    env: withCa(env)
+  })
+  // The same runner environment for the floor; it reads its three values from plain variables.
+  const floorRun = {
+    script: floor,
+    env: withCa({
+      TOKEN_URL: `${simulator.url}/${DEMO.tenantId}/oauth2/v2.0/token`,
+      CLIENT_ID: DEMO.clientId,
+      CLIENT_SECRET: DEMO.clientSecret
+    })
+  }
 
-await simulator.close()
-rmSync(dir, { recursive: true, force: true })
-mkdirSync(join(ROOT, '.bench'), { recursive: true })
-writeFileSync(join(ROOT, '.bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
+  /** Wall time of one whole process, spawn to exit, in ms; and its peak RSS when asked. */
+  async function time(run, { rss = false } = {}) {
+    const nodeArgs = rss
+      ? ['--import', 'data:text/javascript,process.on("exit",()=>process.stderr.write("RSS "+process.resourceUsage().maxRSS+"\\n"))']
+      : []
+    const result = await runAction({ ...run, nodeArgs })
+    if (result.code !== 0) throw new Error(`${run.script ?? 'dist/index.js'} exited ${result.code}: ${result.stderr}`)
+    return { ms: result.ms, rssKb: Number(/RSS (\d+)/.exec(result.stderr)?.[1]) }
+  }
 
-console.log(`Node ${results.node}, ${RUNS} alternating runs each after ${WARMUP} warm-up runs`)
-console.log(`action (node dist/index.js): median ${action_.median} ms, min ${action_.min}, max ${action_.max}`)
-console.log(`floor (bare node:https POST): median ${floor_.median} ms, min ${floor_.min}, max ${floor_.max}`)
-console.log(`median ratio action/floor: ${results.medianRatio} (goal: at most 1.15)`)
-if (results.baseline) {
-  console.log(`baseline (${BASELINE}): median ${results.baseline.ms.median} ms, ratio to the floor ${results.baseline.medianRatio}`)
+  const stats = values => {
+    const sorted = [...values].sort((a, b) => a - b)
+    const mid = sorted.length >> 1
+    const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+    return { median: round(median), min: round(sorted[0]), max: round(sorted.at(-1)) }
+  }
+  const round = n => Math.round(n * 10) / 10
+
+  for (let i = 0; i < WARMUP; i++) {
+    await time(actionRun())
+    await time(floorRun)
+  }
+  const baselineRun = () => ({ ...actionRun(), script: BASELINE })
+  if (BASELINE) for (let i = 0; i < WARMUP; i++) await time(baselineRun())
+  const samples = { action: [], floor: [], baseline: [] }
+  for (let i = 0; i < RUNS; i++) {
+    // Alternate, so drift in the machine's load touches both alike.
+    samples.action.push((await time(actionRun())).ms)
+    samples.floor.push((await time(floorRun)).ms)
+    if (BASELINE) samples.baseline.push((await time(baselineRun())).ms)
+  }
+
+  const memory = {
+    actionKb: (await time(actionRun(), { rss: true })).rssKb,
+    floorKb: (await time(floorRun, { rss: true })).rssKb
+  }
+
+  async function requestsFor(inputs, env = {}) {
+    simulator.reset()
+    await time(actionRun(inputs, env))
+    return simulator.requests.length
+  }
+  const requests = {
+    'client-secret': await requestsFor(secretInputs),
+    certificate: await requestsFor({ 'client-certificate': certificate.pem }),
+    'github-oidc': await requestsFor(
+      {},
+      { ACTIONS_ID_TOKEN_REQUEST_URL: simulator.idTokenRequestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN }
+    )
+  }
+
+  const distDir = join(ROOT, 'dist')
+  const bundle = {
+    indexBytes: statSync(join(distDir, 'index.js')).size,
+    distBytes: readdirSync(distDir).reduce((sum, f) => sum + statSync(join(distDir, f)).size, 0)
+  }
+  const action_ = stats(samples.action)
+  const floor_ = stats(samples.floor)
+  const results = {
+    node: execFileSync(nodeBinary(), ['--version'], { encoding: 'utf8' }).trim(),
+    runs: RUNS,
+    warmup: WARMUP,
+    actionMs: action_,
+    floorMs: floor_,
+    medianRatio: Math.round((action_.median / floor_.median) * 100) / 100,
+    ...(BASELINE && {
+      baseline: {
+        script: BASELINE,
+        ms: stats(samples.baseline),
+        medianRatio: Math.round((stats(samples.baseline).median / floor_.median) * 100) / 100
+      }
+    }),
+    memory,
+    bundle,
+    requests
+  }
+
+  console.log(`Node ${results.node}, ${RUNS} alternating runs each after ${WARMUP} warm-up runs`)
+  console.log(`action (node dist/index.js): median ${action_.median} ms, min ${action_.min}, max ${action_.max}`)
+  console.log(`floor (bare node:https POST): median ${floor_.median} ms, min ${floor_.min}, max ${floor_.max}`)
+  console.log(`median ratio action/floor: ${results.medianRatio} (goal: at most 1.15)`)
+  if (results.baseline) {
+    console.log(`baseline (${BASELINE}): median ${results.baseline.ms.median} ms, ratio to the floor ${results.baseline.medianRatio}`)
+  }
+  console.log(`peak RSS: action ${Math.round(memory.actionKb / 1024)} MiB, floor ${Math.round(memory.floorKb / 1024)} MiB`)
+  console.log(`bundle: dist/index.js ${bundle.indexBytes} B, dist/ ${bundle.distBytes} B (goal: dist/ at most 100 KB)`)
+  console.log(
+    `HTTPS requests: client-secret ${requests['client-secret']}, certificate ${requests.certificate}, github-oidc ${requests['github-oidc']}`
+  )
+  const out = process.argv.indexOf('--out')
+  if (out > 0 && process.argv[out + 1]) {
+    writeFileSync(process.argv[out + 1], `${JSON.stringify(results, null, 2)}\n`)
+    console.log(`written to ${process.argv[out + 1]}`)
+  }
+} finally {
+  await simulator.close()
+  removeTempDir(dir)
 }
-console.log(`peak RSS: action ${Math.round(memory.actionKb / 1024)} MiB, floor ${Math.round(memory.floorKb / 1024)} MiB`)
-console.log(`bundle: dist/index.js ${bundle.indexBytes} B, dist/ ${bundle.distBytes} B (goal: dist/ at most 100 KB)`)
-console.log(
-  `HTTPS requests: client-secret ${requests['client-secret']}, certificate ${requests.certificate}, github-oidc ${requests['github-oidc']}`
-)
-console.log('written to .bench/results.json')

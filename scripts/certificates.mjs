@@ -1,15 +1,51 @@
 // Throw-away certificates for the local Entra ID simulator, the tests and the benchmark, made with
-// the openssl command line (Node's crypto can make keys but not X.509 certificates). Nothing made
-// here is ever committed.
+// the openssl command line (Node's crypto can make keys but not X.509 certificates). Everything is
+// written into the directory the caller passes (from scripts/temp.mjs) and removed with it; nothing
+// made here is ever committed.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { createPrivateKey } from 'node:crypto'
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { delimiter, join } from 'node:path'
 
-const openssl = (args, cwd) => execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+/** Thrown when openssl cannot be found: its message is one line that says how to get it. */
+export class OpensslMissingError extends Error {
+  constructor() {
+    super(
+      'openssl was not found on PATH; it makes the throw-away certificates for the local simulator. ' +
+        'Install it (Debian/Ubuntu: apt-get install openssl; macOS: it ships with the system, or brew install openssl; ' +
+        'Windows: Git for Windows ships one in C:\\Program Files\\Git\\usr\\bin) and put it on PATH.'
+    )
+    this.name = 'OpensslMissingError'
+  }
+}
 
-export function makeTempDir(prefix = 'graph-token-') {
-  return mkdtempSync(join(tmpdir(), prefix))
+let opensslPath
+/**
+ * The openssl executable: the first on PATH (with PATHEXT on Windows), else on Windows the one that
+ * Git for Windows installs, which is not always on PATH outside Git Bash.
+ */
+export function findOpenssl(env = process.env) {
+  const windows = process.platform === 'win32'
+  const extensions = windows ? (env.PATHEXT ?? '.EXE;.CMD;.BAT;.COM').split(';').filter(Boolean) : ['']
+  const dirs = (env.PATH ?? env.Path ?? '').split(delimiter).filter(Boolean)
+  if (windows) {
+    for (const root of [env.ProgramFiles, env['ProgramFiles(x86)'], env.LOCALAPPDATA && join(env.LOCALAPPDATA, 'Programs')]) {
+      if (root) dirs.push(join(root, 'Git', 'usr', 'bin'), join(root, 'Git', 'mingw64', 'bin'))
+    }
+  }
+  for (const dir of dirs) {
+    for (const extension of extensions) {
+      const candidate = join(dir, `openssl${extension.toLowerCase()}`)
+      if (statSync(candidate, { throwIfNoEntry: false })?.isFile()) return candidate
+    }
+  }
+  return undefined
+}
+
+function openssl(args, cwd) {
+  opensslPath ??= findOpenssl()
+  if (!opensslPath) throw new OpensslMissingError()
+  return execFileSync(opensslPath, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
 }
 
 function newKey(dir, name, { type = 'rsa', bits = 2048 } = {}) {
@@ -48,34 +84,40 @@ export function createClientCertificate(dir, name, options = {}) {
   const keyPath = newKey(dir, name, { type, bits })
   const certPath = join(dir, `${name}.crt`)
   if (notBefore || notAfter) {
-    // Only `openssl ca` can set arbitrary dates with OpenSSL 3.0.
+    // Only `openssl ca` can set arbitrary dates with OpenSSL 3.0. Its database lives in the caller's
+    // directory, and the configuration names its files relative to it (cwd), since a backslash in
+    // a Windows path would be an escape in an openssl configuration file.
     const csr = join(dir, `${name}.csr`)
     openssl(['req', '-new', '-key', keyPath, '-out', csr, '-subj', subject])
-    const db = makeTempDir('ca-db-')
+    const db = join(dir, `${name}-ca-db`)
+    mkdirSync(db)
     writeFileSync(join(db, 'index.txt'), '')
     writeFileSync(join(db, 'serial'), '01\n')
     writeFileSync(
       join(db, 'ca.cnf'),
-      `[ca]\ndefault_ca=d\n[d]\ndatabase=${db}/index.txt\nnew_certs_dir=${db}\nserial=${db}/serial\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\n`
+      `[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\n`
     )
-    openssl([
-      'ca',
-      '-batch',
-      '-config',
-      join(db, 'ca.cnf'),
-      '-selfsign',
-      '-keyfile',
-      keyPath,
-      '-in',
-      csr,
-      '-startdate',
-      notBefore,
-      '-enddate',
-      notAfter,
-      '-out',
-      certPath,
-      '-notext'
-    ])
+    openssl(
+      [
+        'ca',
+        '-batch',
+        '-config',
+        join(db, 'ca.cnf'),
+        '-selfsign',
+        '-keyfile',
+        keyPath,
+        '-in',
+        csr,
+        '-startdate',
+        notBefore,
+        '-enddate',
+        notAfter,
+        '-out',
+        certPath,
+        '-notext'
+      ],
+      db
+    )
   } else if (issuer) {
     const csr = join(dir, `${name}.csr`)
     openssl(['req', '-new', '-key', keyPath, '-out', csr, '-subj', subject])
@@ -97,13 +139,16 @@ export function createClientCertificate(dir, name, options = {}) {
   } else {
     openssl(['req', '-x509', '-key', keyPath, '-out', certPath, '-days', String(days), '-subj', subject])
   }
+  // Other key formats come from Node's crypto, not openssl: LibreSSL (macOS's openssl) has no
+  // `rsa -traditional`, and both write the same standard PEM.
   let keyPem = readFileSync(keyPath, 'utf8')
-  if (keyFormat === 'pkcs1') keyPem = openssl(['rsa', '-in', keyPath, '-traditional']).toString()
+  if (keyFormat === 'pkcs1') keyPem = createPrivateKey(keyPem).export({ type: 'pkcs1', format: 'pem' }).toString()
   if (keyFormat === 'encrypted-pkcs1') {
-    keyPem = openssl(['rsa', '-in', keyPath, '-aes256', '-traditional', '-passout', `pass:${password}`]).toString()
+    // The legacy form: Proc-Type and DEK-Info headers, then a blank line (RFC 1421 §4.6.1.3).
+    keyPem = createPrivateKey(keyPem).export({ type: 'pkcs1', format: 'pem', cipher: 'aes-256-cbc', passphrase: password }).toString()
   }
   if (keyFormat === 'encrypted') {
-    keyPem = openssl(['pkcs8', '-topk8', '-v2', 'aes-256-cbc', '-in', keyPath, '-passout', `pass:${password}`]).toString()
+    keyPem = createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: password }).toString()
   }
   const certPem = readFileSync(certPath, 'utf8')
   return { keyPath, certPath, keyPem, certPem, pem: `${certPem}${keyPem}` }

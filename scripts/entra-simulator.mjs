@@ -1,8 +1,10 @@
 // A local stand-in for the Entra ID v2.0 token endpoint and for GitHub's OIDC ID-token endpoint,
 // on HTTPS at 127.0.0.1. It checks requests the way Entra ID does (tenant, client, secret,
 // certificate assertion, federated credential, scope) and answers with the same JSON shapes and
-// AADSTS codes (shared/reference/entra-protocol.md), so the action can be run end to end without
-// a tenant: by `npm start`, the end-to-end tests and the benchmark.
+// AADSTS codes (learn.microsoft.com: "Microsoft identity platform and the OAuth 2.0 client
+// credentials flow", "Microsoft Entra authentication and authorization error codes"), so the
+// action can be run end to end without a tenant: by `npm start`, the end-to-end tests and the
+// benchmark.
 import { constants, createHash, generateKeyPairSync, randomUUID, sign, verify, X509Certificate } from 'node:crypto'
 import https from 'node:https'
 
@@ -19,10 +21,29 @@ export const DEMO = {
   roles: ['User.Read.All', 'Group.Read.All']
 }
 
+/** Microsoft Graph's application ID URI in each cloud: an app's `roles` are its roles on these. */
+export const GRAPH_RESOURCES = [
+  'https://graph.microsoft.com',
+  'https://graph.microsoft.us',
+  'https://dod-graph.microsoft.us',
+  'https://microsoftgraph.chinacloudapi.cn'
+]
+
+/**
+ * The resources every simulated tenant has a service principal for, as a real tenant has for
+ * Microsoft's APIs: Graph, Azure Resource Manager and Key Vault. Any other scope is refused with
+ * AADSTS500011, as Entra ID refuses a resource it does not know (such as a mistyped
+ * api://... URI), unless the test registers it with the `resources` option.
+ */
+export const KNOWN_RESOURCES = [...GRAPH_RESOURCES, 'https://management.azure.com', 'https://vault.azure.net']
+
 /**
  * options:
  *   tls: { key, cert } for the HTTPS server
- *   apps: [{ clientId, displayName, secrets: [{ value, expired? }], certificates: [PEM], federated: [{ issuer, subject, audience }], roles, opaque?, disabled? }]
+ *   apps: [{ clientId, displayName, secrets: [{ value, expired? }], certificates: [PEM], federated: [{ issuer, subject, audience }], roles, resourceRoles?, opaque?, disabled? }]
+ *     roles: the app's Microsoft Graph application permissions; resourceRoles: { [resource]: roles }
+ *     for any other resource (none by default: Azure RBAC, for one, is not carried in the token)
+ *   resources: application ID URIs of the tenant's own APIs (api://...), besides KNOWN_RESOURCES
  *   tenants: [{ id, domains }]
  *   expiresIn: seconds (default 3599 + a random part, as Entra does)
  *   tokenClaims: claims that replace the issued token's own (a hostile or odd token, for tests)
@@ -30,6 +51,7 @@ export const DEMO = {
  */
 export async function startEntraSimulator(options) {
   const tenants = options.tenants ?? [{ id: DEMO.tenantId, domains: [DEMO.domain] }]
+  const resources = [...KNOWN_RESOURCES, ...(options.resources ?? [])]
   const apps = options.apps ?? [
     { clientId: DEMO.clientId, displayName: DEMO.appName, secrets: [{ value: DEMO.clientSecret }], roles: DEMO.roles }
   ]
@@ -157,18 +179,15 @@ export async function startEntraSimulator(options) {
         `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`
       )
     }
+    // `https://management.azure.com//.default` names the resource `https://management.azure.com/`.
     const resource = scope.slice(0, -'/.default'.length)
-    if (
-      !/^https:\/\/(graph\.microsoft\.com|graph\.microsoft\.us|dod-graph\.microsoft\.us|microsoftgraph\.chinacloudapi\.cn|management\.azure\.com|vault\.azure\.net)\/?$/.test(
-        resource
-      ) &&
-      !resource.startsWith('api://')
-    ) {
+    const known = resources.find(r => r === resource.replace(/\/$/, ''))
+    if (!known) {
       return oauthError(
         400,
         'invalid_resource',
         500011,
-        `The resource principal named ${resource} was not found in the tenant named ${tenant.id}.`
+        `The resource principal named ${resource} was not found in the tenant named ${tenant.id}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`
       )
     }
     const app = apps.find(a => a.clientId === form.client_id)
@@ -209,6 +228,8 @@ export async function startEntraSimulator(options) {
       )
     }
 
+    // Each resource has its own roles: Graph's go only into a Graph token.
+    const roles = (GRAPH_RESOURCES.includes(known) ? app.roles : app.resourceRoles?.[known]) ?? []
     const now = Math.floor(Date.now() / 1000)
     const expiresIn = options.expiresIn ?? 3599 + Math.floor(Math.random() * 1800)
     const claims = {
@@ -225,7 +246,7 @@ export async function startEntraSimulator(options) {
       sub: '99999999-8888-7777-6666-555555555555',
       tid: tenant.id,
       ver: '1.0',
-      ...(app.roles?.length ? { roles: app.roles } : {}),
+      ...(roles.length ? { roles } : {}),
       ...options.tokenClaims
     }
     const accessToken = app.opaque ? `opaque.${randomUUID()}${randomUUID()}` : signJwt(claims, signingKey.privateKey, 'RS256')

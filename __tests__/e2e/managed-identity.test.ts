@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { rmSync, writeFileSync } from 'node:fs'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { makeTempDir } from '../../scripts/certificates.mjs'
+import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
 import { startManagedIdentityEndpoint } from '../../scripts/managed-identity-endpoint.mjs'
 import { startBlackHole } from '../helpers/black-hole.js'
+import { itExceptOn } from '../helpers/platform.js'
 import { annotations, DEMO, leaks, masks, startE2e, type RunResult } from '../helpers/e2e.js'
 
 // Self-hosted runners on Azure, end to end: dist/index.js against a fake IMDS and a fake
@@ -58,7 +59,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await endpoint.close()
   await e2e.stop()
-  rmSync(dir, { recursive: true, force: true })
+  removeTempDir(dir)
 })
 beforeEach(() => {
   e2e.simulator.reset()
@@ -142,23 +143,26 @@ describe("a managed identity's own token", () => {
     expect(error).toMatch(/or fix 'managed-identity'/)
   })
 
-  it('fails within seconds on a machine with no managed identity endpoint, pointing GitHub-hosted runners to OIDC', async () => {
-    const hole = await startBlackHole()
-    try {
-      const result = await e2e.run(
-        { ...NO_APP, 'managed-identity': 'system' },
-        { AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${hole.port}` }
-      )
-      expect(result.code).toBe(1)
-      expect(result.ms).toBeLessThan(4000)
-      const [error] = annotations(result)
-      expect(error).toMatch(/^No managed identity endpoint answered: Could not connect to 127\.0\.0\.1:\d+ within 2 s/)
-      expect(error).toMatch(/VMs, virtual machine scale sets, Container Apps jobs and AKS nodes/)
-      expect(error).toMatch(/GitHub-hosted runners have none: use GitHub OIDC/)
-    } finally {
-      hole.close()
+  itExceptOn('win32', 'the black hole stops a process with SIGSTOP')(
+    'fails within seconds on a machine with no managed identity endpoint, pointing GitHub-hosted runners to OIDC',
+    async () => {
+      const hole = await startBlackHole()
+      try {
+        const result = await e2e.run(
+          { ...NO_APP, 'managed-identity': 'system' },
+          { AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${hole.port}` }
+        )
+        expect(result.code).toBe(1)
+        expect(result.ms).toBeLessThan(4000)
+        const [error] = annotations(result)
+        expect(error).toMatch(/^No managed identity endpoint answered: Could not connect to 127\.0\.0\.1:\d+ within 2 s/)
+        expect(error).toMatch(/VMs, virtual machine scale sets, Container Apps jobs and AKS nodes/)
+        expect(error).toMatch(/GitHub-hosted runners have none: use GitHub OIDC/)
+      } finally {
+        hole.close()
+      }
     }
-  })
+  )
 
   it('fails at once when nothing listens there', async () => {
     const result = await e2e.run({ ...NO_APP, 'managed-identity': 'system' }, { AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://127.0.0.1:9' })

@@ -1,5 +1,5 @@
-import { rmSync } from 'node:fs'
-import { createServerTls, makeTempDir } from '../../scripts/certificates.mjs'
+import { createServerTls } from '../../scripts/certificates.mjs'
+import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
 import { DEMO, startEntraSimulator } from '../../scripts/entra-simulator.mjs'
 import { findLeaks, runAction, runnerCommands, unescapeCommandValue } from '../../scripts/runner.mjs'
 
@@ -20,8 +20,15 @@ export interface RunResult {
 /** Starts the Entra ID simulator over a throw-away CA; `run` spawns dist/index.js against it. */
 export async function startE2e(options: Omit<Parameters<typeof startEntraSimulator>[0], 'tls'> = {}) {
   const dir = makeTempDir('e2e-')
-  const tls = createServerTls(dir, [PROXIED_HOST])
-  const simulator = await startEntraSimulator({ ...options, tls })
+  let tls: ReturnType<typeof createServerTls>
+  let simulator: Simulator
+  try {
+    tls = createServerTls(dir, [PROXIED_HOST])
+    simulator = await startEntraSimulator({ ...options, tls })
+  } catch (error) {
+    removeTempDir(dir)
+    throw error
+  }
   return {
     simulator,
     tls,
@@ -45,7 +52,7 @@ export async function startE2e(options: Omit<Parameters<typeof startEntraSimulat
     },
     async stop() {
       await simulator.close()
-      rmSync(dir, { recursive: true, force: true })
+      removeTempDir(dir)
     }
   }
 }

@@ -1,11 +1,11 @@
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals'
 import nock from 'nock'
-import { rmSync } from 'node:fs'
 import { ActionError } from '../../src/errors.js'
 import { createHttp } from '../../src/http-transport.js'
 import { run } from '../../src/run.js'
 import { USER_AGENT } from '../../src/version.js'
-import { createClientCertificate, makeTempDir } from '../../scripts/certificates.mjs'
+import { createClientCertificate } from '../../scripts/certificates.mjs'
+import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
 import { CLIENT, fakeIo, fakeJwt, SECRET, TENANT } from '../helpers/fake-io.js'
 import { entraError } from '../fixtures/entra-errors.js'
 
@@ -214,8 +214,11 @@ describe('certificate credential', () => {
   let pem: string
   beforeAll(() => {
     const dir = makeTempDir('cert-http-')
-    pem = createClientCertificate(dir, 'http').pem
-    rmSync(dir, { recursive: true, force: true })
+    try {
+      pem = createClientCertificate(dir, 'http').pem
+    } finally {
+      removeTempDir(dir)
+    }
   })
 
   it('posts a client assertion and no secret, a new one on every attempt', async () => {

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from '@jest/globals'
 import { constants, createHash, verify, X509Certificate } from 'node:crypto'
-import { rmSync } from 'node:fs'
 import { certificateCredential, loadCertificate } from '../../src/credentials/certificate.js'
 import { JWT_BEARER } from '../../src/credentials/credential.js'
 import { ActionError } from '../../src/errors.js'
 import { privateKeyLines } from '../../src/pem.js'
-import { createClientCertificate, makeTempDir } from '../../scripts/certificates.mjs'
+import { createClientCertificate } from '../../scripts/certificates.mjs'
+import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
 import { CLIENT, fakeIo, START } from '../helpers/fake-io.js'
 
 type Made = ReturnType<typeof createClientCertificate>
@@ -24,18 +24,21 @@ let NOW: number
 
 beforeAll(() => {
   const dir = makeTempDir('cert-unit-')
-  plain = createClientCertificate(dir, 'plain', { subject: '/CN=graph-token-action test' })
-  other = createClientCertificate(dir, 'other')
-  pkcs1 = createClientCertificate(dir, 'pkcs1', { keyFormat: 'pkcs1' })
-  encrypted = createClientCertificate(dir, 'encrypted', { keyFormat: 'encrypted', password: 'correct horse' })
-  ec = createClientCertificate(dir, 'ec', { type: 'ec' })
-  weak = createClientCertificate(dir, 'weak', { bits: 1024 })
-  ca = createClientCertificate(dir, 'ca', { subject: '/CN=Test Issuing CA' })
-  leaf = createClientCertificate(dir, 'leaf', { issuer: ca, subject: '/CN=leaf' })
-  expired = createClientCertificate(dir, 'expired', { notBefore: '20200101000000Z', notAfter: '20210101000000Z' })
-  future = createClientCertificate(dir, 'future', { notBefore: '20990101000000Z', notAfter: '20991231000000Z' })
-  soon = createClientCertificate(dir, 'soon', { days: 10 })
-  rmSync(dir, { recursive: true, force: true })
+  try {
+    plain = createClientCertificate(dir, 'plain', { subject: '/CN=graph-token-action test' })
+    other = createClientCertificate(dir, 'other')
+    pkcs1 = createClientCertificate(dir, 'pkcs1', { keyFormat: 'pkcs1' })
+    encrypted = createClientCertificate(dir, 'encrypted', { keyFormat: 'encrypted', password: 'correct horse' })
+    ec = createClientCertificate(dir, 'ec', { type: 'ec' })
+    weak = createClientCertificate(dir, 'weak', { bits: 1024 })
+    ca = createClientCertificate(dir, 'ca', { subject: '/CN=Test Issuing CA' })
+    leaf = createClientCertificate(dir, 'leaf', { issuer: ca, subject: '/CN=leaf' })
+    expired = createClientCertificate(dir, 'expired', { notBefore: '20200101000000Z', notAfter: '20210101000000Z' })
+    future = createClientCertificate(dir, 'future', { notBefore: '20990101000000Z', notAfter: '20991231000000Z' })
+    soon = createClientCertificate(dir, 'soon', { days: 10 })
+  } finally {
+    removeTempDir(dir)
+  }
   NOW = Date.now()
 })
 

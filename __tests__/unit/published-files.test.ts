@@ -1,5 +1,5 @@
 // What users and GitHub read besides the code: action.yml, the workflows, the examples, the
-// README's tables and workflow snippets. Each is checked with GitHub's own parser
+// README's tables and every one of its YAML blocks. Each is checked with GitHub's own parser
 // (@actions/workflow-parser, which knows node24) and against action.yml.
 import { describe, expect, it } from '@jest/globals'
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow, type TemplateParseResult } from '@actions/workflow-parser'
@@ -27,8 +27,15 @@ const yamlFiles = (dir: string) =>
     .map(f => `${dir}/${f}`)
 const workflows = yamlFiles('.github/workflows')
 const examples = yamlFiles('examples')
-// The README's complete workflows (fenced yaml blocks with a jobs: key).
-const readmeWorkflows = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map(m => m[1]).filter(text => /^jobs:/m.test(text))
+// Every fenced yaml block of the README, as a workflow: a complete one as it is, a list of steps
+// inside a job (which may ask for an ID token, as the OIDC steps need), so that a block a visitor
+// copies is checked whatever its shape.
+const readmeBlocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map(m => m[1])
+const isStepList = (text: string) => /^- /.test(text.replace(/^(#.*)?\n/gm, ''))
+const inJob = (steps: string) =>
+  'on: workflow_dispatch\npermissions:\n  id-token: write\njobs:\n  snippet:\n    runs-on: ubuntu-latest\n    steps:\n' +
+  steps.replace(/^(?=.)/gm, '      ')
+const asWorkflow = (text: string) => (isStepList(text) ? inJob(text) : text)
 
 async function workflowErrors(name: string, content: string): Promise<string[]> {
   const parsed = parseWorkflow({ name, content }, trace)
@@ -65,7 +72,7 @@ describe('action.yml', () => {
 // Every workflow users or GitHub run: ours, the examples, and the README's complete ones.
 const sources: [string, string][] = [
   ...[...workflows, ...examples].map(path => [path, read(path)] as [string, string]),
-  ...readmeWorkflows.map((text, i) => [`README workflow #${i + 1}`, text] as [string, string])
+  ...readmeBlocks.map((text, i) => [`README yaml block #${i + 1}`, asWorkflow(text)] as [string, string])
 ]
 
 describe('workflows and examples', () => {
@@ -73,13 +80,46 @@ describe('workflows and examples', () => {
     expect(await workflowErrors(name, content)).toEqual([])
   })
 
-  it('finds the README workflows it checks (secret, certificate, OIDC at least)', () => {
-    expect(readmeWorkflows.length).toBeGreaterThanOrEqual(3)
+  it('checks every README yaml block: complete workflows and lists of steps', () => {
+    const shapes = readmeBlocks.map(text => (isStepList(text) ? 'steps' : 'workflow'))
+    expect(shapes.filter(shape => shape === 'workflow').length).toBeGreaterThanOrEqual(4)
+    expect(shapes).toContain('steps')
+    expect(readmeBlocks.length).toBe(readme.split('```yaml\n').length - 1)
+  })
+
+  it("opens the README with a complete workflow that has a credential: GitHub OIDC's id-token: write", () => {
+    const first = parseYaml(readmeBlocks[0]) as Workflow & { permissions: Record<string, string> }
+    expect(first.permissions['id-token']).toBe('write')
+    expect(stepsOf(readmeBlocks[0]).some(step => step.uses && isThisAction(step.uses))).toBe(true)
   })
 
   it('rejects a broken workflow, so the check can fail', async () => {
     expect(await workflowErrors('broken.yml', 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n')).not.toEqual([])
   })
+
+  it('rejects a list of steps with a compact nested mapping, as GitHub does', async () => {
+    const steps = '- run: curl -H @- https://graph.microsoft.com/v1.0/users <<<"Authorization: Bearer $TOKEN"\n  env:\n    TOKEN: x\n'
+    expect(await workflowErrors('snippet.yml', inJob(steps))).not.toEqual([])
+  })
+
+  // A Graph call without its permission is a 403 in the user's workflow: each source names, in a
+  // comment by the call, the application permission it needs (Microsoft Graph API reference,
+  // "Permissions" of each call), and its token step's required-roles asks for it.
+  it.each(sources.filter(([, content]) => /graph\.microsoft\.com\/v1\.0|Get-Mg/.test(content)))(
+    '%s says which permission each Graph call needs, and requires it',
+    (_, content) => {
+      // Comments joined across their lines, so a sentence may wrap.
+      const comments = content.replace(/\n\s*(#|\/\/)/g, ' ')
+      const named = [...comments.matchAll(/needs?\s+the\s+application\s+permission\s+([\w.]*\w)/g)].map(m => m[1])
+      const calls = content.match(/https:\/\/graph\.microsoft\.com\/v1\.0[^\s'"`]*|Get-Mg\w+/g) ?? []
+      expect(named.length).toBeGreaterThan(0)
+      expect(calls.length).toBeGreaterThan(0)
+      for (const step of stepsOf(content).filter(s => s.uses && isThisAction(s.uses))) {
+        const required = String(step.with?.['required-roles'] ?? '').split(/[\s,]+/)
+        for (const permission of named) expect([permission, required.includes(permission)]).toEqual([permission, true])
+      }
+    }
+  )
 
   it.each(sources)('%s sets permissions at the top, least privilege per job', (_, content) => {
     expect((parseYaml(content) as Workflow).permissions).toBeDefined()

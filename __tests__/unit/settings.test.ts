@@ -352,9 +352,9 @@ describe('managed identity and federated token files', () => {
   })
 
   it("takes 'federated-token-file' as the credential", () => {
-    expect(parseSettings(raw({ 'client-secret': '', 'federated-token-file': '/var/run/token' })).source).toEqual({
+    expect(parseSettings(raw({ 'client-secret': '', 'federated-token-file': 'tokens/runner-token' })).source).toEqual({
       kind: 'entra',
-      credential: { kind: 'federated-token-file', path: '/var/run/token', origin: 'federated-token-file' }
+      credential: { kind: 'federated-token-file', path: 'tokens/runner-token', origin: 'federated-token-file' }
     })
   })
 
@@ -363,7 +363,7 @@ describe('managed identity and federated token files', () => {
       raw({
         ...noApp,
         azureVariables: {
-          AZURE_FEDERATED_TOKEN_FILE: '/var/run/secrets/azure/tokens/azure-identity-token',
+          AZURE_FEDERATED_TOKEN_FILE: 'secrets/azure/tokens/azure-identity-token',
           AZURE_TENANT_ID: TENANT,
           AZURE_CLIENT_ID: CLIENT
         }

@@ -1,0 +1,145 @@
+// The commands a newcomer runs first: `npm start` (scripts/local-run.mjs) and
+// `npm run local-action` (scripts/local-action.mjs), each as a child process with its own
+// temporary directory, which must be empty again when it ends, whether it succeeded or not.
+import { afterEach, describe, expect, it } from '@jest/globals'
+import { spawn } from 'node:child_process'
+import { readdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { DEMO } from '../../scripts/entra-simulator.mjs'
+import { baseEnv, exitStatus, ROOT, runAction } from '../../scripts/runner.mjs'
+import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
+import { itExceptOn } from '../helpers/platform.js'
+
+interface Ran {
+  code: number | null
+  stdout: string
+  stderr: string
+  /** What the command left in its temporary directory. */
+  left: string[]
+}
+
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) removeTempDir(dir)
+})
+
+/** A temporary directory removed after the test. */
+function tempDir(prefix: string) {
+  const dir = makeTempDir(prefix)
+  dirs.push(dir)
+  return dir
+}
+
+/** Runs scripts/<script> with only the given variables besides PATH and HOME, in a temp directory of its own. */
+function command(script: string, env: Record<string, string> = {}, args: string[] = []): Promise<Ran> {
+  const tmp = tempDir('command-')
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts', script), ...args], {
+      cwd: ROOT,
+      env: { ...baseEnv(), TMPDIR: tmp, TEMP: tmp, TMP: tmp, ...env },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', chunk => (stdout += chunk))
+    child.stderr.on('data', chunk => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', code => resolve({ code, stdout, stderr, left: readdirSync(tmp) }))
+  })
+}
+
+/** One line on stderr, prefixed with the command, and no stack trace. */
+function expectOneLine(ran: Ran, prefix: string) {
+  const lines = ran.stderr.trim().split(/\r?\n/)
+  expect(lines).toHaveLength(1)
+  expect(lines[0].startsWith(`${prefix}: `)).toBe(true)
+  expect(ran.stderr).not.toMatch(/^\s+at /m)
+  return lines[0]
+}
+
+describe('npm start', () => {
+  it('asks the simulator by default, shows the outputs with the token masked, exits 0 and leaves nothing behind', async () => {
+    const ran = await command('local-run.mjs')
+    expect(ran.code).toBe(0)
+    expect(ran.stdout).toContain('Asking the local Entra ID simulator at https://127.0.0.1:')
+    expect(ran.stdout).toMatch(/^token: \*\*\*$/m)
+    expect(ran.stdout).toContain(`tenant-id: ${DEMO.tenantId}`)
+    expect(ran.stdout).toMatch(/^exit code 0 \(\d+ ms\)$/m)
+    expect(ran.stdout + ran.stderr).not.toContain(DEMO.clientSecret)
+    expect(ran.left).toEqual([])
+  })
+
+  it('fails like the workflow would on a scope the tenant does not have (AADSTS500011)', async () => {
+    const ran = await command('local-run.mjs', { SCOPE: 'api://does-not-exist/.default' })
+    expect(ran.code).toBe(1)
+    expect(ran.stdout).toMatch(/^Error: .*The resource in the scope does not exist in this tenant\./m)
+    expect(ran.stdout).toContain('AADSTS500011')
+    expect(ran.stdout).not.toMatch(/^token:/m)
+    expect(ran.stdout).toMatch(/^exit code 1 \(\d+ ms\)$/m)
+  })
+
+  it.each([
+    [{ TENANT_ID: DEMO.tenantId }, 'TENANT_ID is set', ['CLIENT_ID', 'CLIENT_SECRET (or CLIENT_CERTIFICATE_FILE)']],
+    [
+      { TENANT_ID: DEMO.tenantId, CLIENT_ID: DEMO.clientId },
+      'TENANT_ID and CLIENT_ID are set',
+      ['CLIENT_SECRET (or CLIENT_CERTIFICATE_FILE)']
+    ],
+    [{ CLIENT_SECRET: 'x' }, 'CLIENT_SECRET is set', ['TENANT_ID and CLIENT_ID']],
+    [{ CLIENT_CERTIFICATE_FILE: 'cert.pem' }, 'CLIENT_CERTIFICATE_FILE is set', ['TENANT_ID and CLIENT_ID', 'not your certificate']]
+  ])('with only some real-tenant settings (%j) says what is missing and exits 1, asking no one', async (env, set, named) => {
+    const ran = await command('local-run.mjs', env)
+    expect(ran.code).toBe(1)
+    const line = expectOneLine(ran, 'npm start')
+    expect(line).toContain(`${set}, so npm start would ask the real Entra ID`)
+    for (const text of named) expect(line).toContain(text)
+    expect(ran.stdout).toBe('')
+    expect(ran.left).toEqual([])
+  })
+
+  it('names a certificate file that cannot be read, in one line, before any request', async () => {
+    const missing = join(tempDir('no-cert-'), 'nope.pem')
+    const ran = await command('local-run.mjs', { TENANT_ID: DEMO.tenantId, CLIENT_ID: DEMO.clientId, CLIENT_CERTIFICATE_FILE: missing })
+    expect(ran.code).toBe(1)
+    expect(expectOneLine(ran, 'npm start')).toBe(
+      `npm start: CLIENT_CERTIFICATE_FILE is ${missing}, but there is no such file. Set it to the PEM file with the certificate and its private key.`
+    )
+    expect(ran.stdout).toBe('')
+  })
+
+  itExceptOn('win32', "Git for Windows' openssl is found outside PATH")(
+    'says in one line how to get openssl when there is none, and leaves nothing behind',
+    async () => {
+      const ran = await command('local-run.mjs', { PATH: tempDir('no-openssl-') })
+      expect(ran.code).toBe(1)
+      expect(expectOneLine(ran, 'npm start')).toMatch(/^npm start: openssl was not found on PATH; .* Install it \(/)
+      expect(ran.left).toEqual([])
+    }
+  )
+
+  itExceptOn('win32', 'Windows has no signals: a killed process ends with an exit code')(
+    'judges an action killed by a signal a failure, as the runner does',
+    async () => {
+      const script = join(tempDir('killed-'), 'killed.mjs')
+      writeFileSync(script, "process.kill(process.pid, 'SIGKILL')\n")
+      const result = await runAction({ script })
+      expect(result.code).toBeNull()
+      expect(exitStatus(result)).toEqual({ status: 1, reason: 'killed by SIGKILL' })
+    }
+  )
+})
+
+describe('npm run local-action', () => {
+  it('runs src/main.ts under @github/local-action against the simulator, offline, and leaves nothing behind', async () => {
+    // --simulator: a contributor's own .env (a real tenant) must not be used by the tests.
+    const ran = await command('local-action.mjs', {}, ['--simulator'])
+    expect(ran.code).toBe(0)
+    expect(ran.stdout).toContain('Asking the local Entra ID simulator at https://127.0.0.1:')
+    expect(ran.stdout).toContain(`::set-output name=tenant-id::${DEMO.tenantId}`)
+    expect(ran.stdout).toContain("Got a token for app 'graph-token-action demo'")
+    // local-action drops an output that contains a registered secret, as the README says.
+    expect(ran.stdout).toContain('Skip output token since it may contain secret.')
+    expect(ran.stdout + ran.stderr).not.toContain(DEMO.clientSecret)
+    expect(ran.left).toEqual([])
+  })
+})
