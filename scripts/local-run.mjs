@@ -6,10 +6,16 @@
 // job can be seen working without a tenant. With TENANT_ID, CLIENT_ID and CLIENT_SECRET (or
 // CLIENT_CERTIFICATE_FILE, and CLIENT_CERTIFICATE_PASSWORD if the key is encrypted) it asks the
 // real Entra ID; with only some of them it says what is missing rather than guess. SCOPE, CLOUD,
-// REQUIRED_ROLES and RUNNER_DEBUG=1 apply to both.
-import { readFileSync } from 'node:fs'
+// REQUIRED_ROLES and RUNNER_DEBUG=1 apply to both. Against the simulator, SIMULATE picks the
+// credential: 'managed-identity' (a VM's system-assigned identity, at a local fake IMDS),
+// 'managed-identity-app' (a user-assigned identity as the app's credential), 'workload-identity'
+// (an AKS pod: AZURE_FEDERATED_TOKEN_FILE, AZURE_TENANT_ID and AZURE_CLIENT_ID); by default, a
+// client secret.
 import { createServerTls, OpensslMissingError } from './certificates.mjs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { DEMO, startEntraSimulator } from './entra-simulator.mjs'
+import { startManagedIdentityEndpoint } from './managed-identity-endpoint.mjs'
 import { exitStatus, runAction, unescapeCommandValue } from './runner.mjs'
 import { exitOnSignals, makeTempDir, removeTempDir } from './temp.mjs'
 
@@ -21,6 +27,20 @@ const REAL = ['TENANT_ID', 'CLIENT_ID', 'CLIENT_SECRET', 'CLIENT_CERTIFICATE_FIL
 const common = { scope: env.SCOPE, cloud: env.CLOUD, 'required-roles': env.REQUIRED_ROLES, 'job-summary': 'true' }
 const debug = env.RUNNER_DEBUG === '1' ? { RUNNER_DEBUG: '1' } : {}
 const masks = []
+// The demo runner's identities, for SIMULATE: a system-assigned one with Graph roles of its own, a
+// user-assigned one the demo app trusts, and an AKS service account the demo app trusts.
+const RUNNER = {
+  system: {
+    clientId: '5a5a5a5a-0000-4000-8000-000000000001',
+    objectId: '6b6b6b6b-0000-4000-8000-000000000001',
+    system: true,
+    roles: DEMO.roles
+  },
+  userAssigned: { clientId: '5a5a5a5a-0000-4000-8000-000000000002', objectId: '6b6b6b6b-0000-4000-8000-000000000002' },
+  clusterIssuer: 'https://oidc.prod-aks.azure.com/demo-cluster/',
+  serviceAccount: 'system:serviceaccount:arc-runners:arc-runner'
+}
+const SIMULATIONS = ['client-secret', 'managed-identity', 'managed-identity-app', 'workload-identity']
 
 exitOnSignals()
 try {
@@ -65,27 +85,64 @@ async function askEntra() {
   })
 }
 
-/** The built-in simulator with its demo tenant, app and secret, over a throw-away CA. */
+/** The built-in simulator with its demo tenant and app, over a throw-away CA; SIMULATE picks the credential. */
 async function askSimulator() {
+  const simulate = env.SIMULATE || 'client-secret'
+  if (!SIMULATIONS.includes(simulate)) throw new SetupError(`SIMULATE is '${simulate}'; use one of: ${SIMULATIONS.join(', ')}.`)
   const dir = makeTempDir('start-')
   try {
     const tls = createServerTls(dir)
-    const simulator = await startEntraSimulator({ tls })
+    const exchange = 'api://AzureADTokenExchange'
+    const simulator = await startEntraSimulator({
+      tls,
+      apps: [
+        {
+          clientId: DEMO.clientId,
+          displayName: DEMO.appName,
+          secrets: [{ value: DEMO.clientSecret }],
+          roles: DEMO.roles,
+          federated: [
+            {
+              issuer: `https://login.microsoftonline.com/${DEMO.tenantId}/v2.0`,
+              subject: RUNNER.userAssigned.objectId,
+              audience: exchange
+            },
+            { issuer: RUNNER.clusterIssuer, subject: RUNNER.serviceAccount, audience: exchange }
+          ]
+        }
+      ]
+    })
+    const endpoint = await startManagedIdentityEndpoint({
+      tenantId: DEMO.tenantId,
+      sign: simulator.signToken,
+      identities: [RUNNER.system, RUNNER.userAssigned],
+      resources: ['https://graph.microsoft.com']
+    })
     try {
       console.log(
-        `Asking the local Entra ID simulator at ${simulator.url} (set TENANT_ID, CLIENT_ID and CLIENT_SECRET to ask the real Entra ID).\n`
+        `Asking the local Entra ID simulator at ${simulator.url} with ${simulate} (SIMULATE=${SIMULATIONS.join('|')}; set TENANT_ID, CLIENT_ID and CLIENT_SECRET to ask the real Entra ID).\n`
       )
-      return await runAction({
-        inputs: {
-          ...common,
-          'tenant-id': DEMO.domain,
-          'client-id': DEMO.clientId,
-          'client-secret': DEMO.clientSecret,
-          'authority-host': simulator.url
-        },
-        env: { NODE_EXTRA_CA_CERTS: tls.caPath, ...debug }
-      })
+      const app = { 'tenant-id': DEMO.domain, 'client-id': DEMO.clientId, 'authority-host': simulator.url }
+      const machine = { NODE_EXTRA_CA_CERTS: tls.caPath, AZURE_POD_IDENTITY_AUTHORITY_HOST: endpoint.imdsUrl, ...debug }
+      const now = Math.floor(Date.now() / 1000)
+      const runs = {
+        'client-secret': () => ({ inputs: { ...app, 'client-secret': DEMO.clientSecret }, env: machine }),
+        'managed-identity': () => ({ inputs: { 'managed-identity': 'system' }, env: machine }),
+        'managed-identity-app': () => ({ inputs: { ...app, 'managed-identity': RUNNER.userAssigned.clientId }, env: machine }),
+        'workload-identity': () => {
+          const file = join(dir, 'azure-identity-token')
+          const claims = { iss: RUNNER.clusterIssuer, sub: RUNNER.serviceAccount, aud: exchange, iat: now, nbf: now, exp: now + 3600 }
+          writeFileSync(file, simulator.signClusterToken(claims))
+          return {
+            inputs: { 'authority-host': simulator.url },
+            env: { ...machine, AZURE_FEDERATED_TOKEN_FILE: file, AZURE_TENANT_ID: DEMO.tenantId, AZURE_CLIENT_ID: DEMO.clientId }
+          }
+        }
+      }
+      const { inputs, env: runEnv } = runs[simulate]()
+      return await runAction({ inputs: { ...common, ...inputs }, env: runEnv })
     } finally {
+      await endpoint.close()
       await simulator.close()
     }
   } finally {

@@ -69,6 +69,24 @@ describe('npm start', () => {
     expect(ran.left).toEqual([])
   })
 
+  it.each([
+    ['managed-identity', /Got a token for managed identity 5a5a5a5a-/],
+    ['managed-identity-app', /Got a token for app 'graph-token-action demo'/],
+    ['workload-identity', /using the federated token file in AZURE_FEDERATED_TOKEN_FILE/]
+  ])('SIMULATE=%s tries a secretless credential against the simulator', async (simulate, line) => {
+    const ran = await command('local-run.mjs', { SIMULATE: simulate })
+    expect(ran.code).toBe(0)
+    expect(ran.stdout).toMatch(line)
+    expect(ran.stdout).toMatch(/^token: \*\*\*$/m)
+    expect(ran.left).toEqual([])
+  })
+
+  it('refuses an unknown SIMULATE in one line', async () => {
+    const ran = await command('local-run.mjs', { SIMULATE: 'kerberos' })
+    expect(ran.code).toBe(1)
+    expect(expectOneLine(ran, 'npm start')).toMatch(/SIMULATE is 'kerberos'; use one of: client-secret, managed-identity/)
+  })
+
   it('fails like the workflow would on a scope the tenant does not have (AADSTS500011)', async () => {
     const ran = await command('local-run.mjs', { SCOPE: 'api://does-not-exist/.default' })
     expect(ran.code).toBe(1)
