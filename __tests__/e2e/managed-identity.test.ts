@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
@@ -271,10 +272,21 @@ describe('a federated token file', () => {
     expect(leaks(result, { file: token })).toEqual([])
   })
 
+  itExceptOn('win32', 'named pipes there are not files')('refuses a named pipe at once instead of waiting on it forever', async () => {
+    const fifo = join(dir, 'fifo')
+    execFileSync('mkfifo', [fifo])
+    const result = await e2e.run({ 'client-secret': undefined, 'federated-token-file': fifo, 'timeout-seconds': '5' })
+    expect(result.code).toBe(1)
+    expect(result.ms).toBeLessThan(3000)
+    expect(annotations(result)).toEqual([expect.stringMatching(/is not a regular file/)])
+  })
+
   it.each([
     ['a missing file', () => join(dir, 'nope'), /names \(.*nope\) does not exist/],
     ['an empty file', () => file('empty', '  \n'), /is empty/],
-    ['a file that is not a JWT', () => file('pem', '-----BEGIN PRIVATE KEY-----\nabc\n'), /does not hold a JWT/]
+    ['a file that is not a JWT', () => file('pem', '-----BEGIN PRIVATE KEY-----\nabc\n'), /does not hold a JWT/],
+    ['a directory', () => dir, /is not a regular file/],
+    ['a file larger than 64 KB', () => file('huge', `${'a'.repeat(70_000)}.b.c`), /is larger than 64 KB/]
   ])('refuses %s before any request, naming the input', async (_, path, message) => {
     const result = await e2e.run({ 'client-secret': undefined, 'federated-token-file': path() })
     expect(result.code).toBe(1)

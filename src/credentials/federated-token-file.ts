@@ -44,7 +44,11 @@ export function federatedTokenFile(
     return token
   }
   const contents = () => {
-    if (statSync(path).size > MAX_TOKEN_FILE_BYTES) throw fail('is larger than 64 KB', 'The file must hold one JWT, which is a few KB.')
+    const stat = statSync(path)
+    // A FIFO or a device (/dev/zero) would block or never end the read: only a regular file is read.
+    if (!stat.isFile())
+      throw fail('is not a regular file', 'Give the path of the file that holds the token, not a directory, pipe or device.')
+    if (stat.size > MAX_TOKEN_FILE_BYTES) throw fail('is larger than 64 KB', 'The file must hold one JWT, which is a few KB.')
     return readFileSync(path, 'utf8')
   }
 
