@@ -2,7 +2,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startConnectProxy } from '../helpers/connect-proxy.js'
 import { annotations, commands, DEMO, leaks, masks, PROXIED_HOST, startE2e } from '../helpers/e2e.js'
 
 // What the worst proxy, token or runner can do, run as the runner runs the action (debug on):
@@ -10,15 +9,10 @@ import { annotations, commands, DEMO, leaks, masks, PROXIED_HOST, startE2e } fro
 // commands; a runner without the files an action expects. (Hostile servers are in faults.test.ts.)
 // Every run must end within timeout-seconds plus one second and leak nothing.
 let e2e: Awaited<ReturnType<typeof startE2e>>
-let proxy: Awaited<ReturnType<typeof startConnectProxy>>
 beforeAll(async () => {
   e2e = await startE2e()
-  proxy = await startConnectProxy(e2e.simulator.port)
 })
-afterAll(async () => {
-  await proxy.close()
-  await e2e.stop()
-})
+afterAll(() => e2e.stop())
 beforeEach(() => e2e.simulator.reset())
 
 describe('proxies that misbehave', () => {
