@@ -47,19 +47,24 @@ const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY']
  * else can print it; identifiers (client and tenant IDs) are not, since users pass them on.
  */
 export function readInputs(io: Pick<Io, 'getInput' | 'mask' | 'env'>): RawInputs {
+  const mask = (...values: string[]) => {
+    for (const value of new Set(values)) if (value) io.mask(value)
+  }
   const secret = (value: string, ...parts: string[]) => {
-    for (const part of [value, ...parts]) for (const spelling of spellings(part)) io.mask(spelling)
+    mask(value, ...parts)
     return value
   }
   const proxyVariables = Object.fromEntries(PROXY_VARIABLES.map(name => [name, io.env[name]]))
   const azureVariables = Object.fromEntries(AZURE_VARIABLES.map(name => [name, io.env[name]?.trim()]).filter(([, v]) => v))
   // The App Service / Container Apps identity header is a secret (learn.microsoft.com, "Managed
-  // identities for App Service": it mitigates server-side request forgery).
-  secret(azureVariables.IDENTITY_HEADER ?? '')
-  for (const name of ['https_proxy', 'HTTPS_PROXY']) secret('', proxyPassword(proxyVariables[name]))
+  // identities for App Service": it mitigates server-side request forgery); so is a proxy password.
+  mask(azureVariables.IDENTITY_HEADER ?? '', proxyPassword(proxyVariables.https_proxy), proxyPassword(proxyVariables.HTTPS_PROXY))
   const certificate = io.getInput('client-certificate')
+  const clientSecret = io.getInput('client-secret')
   return {
-    'client-secret': secret(io.getInput('client-secret')),
+    // As it is, and as the form body spells it: every Entra secret has a `~`, which URLSearchParams
+    // writes as %7E, and an endpoint or gateway that echoes the request would print that spelling.
+    'client-secret': secret(clientSecret, formEncoded(clientSecret)),
     // The whole PEM, and each line of the key's base64 body: the runner matches masks per line.
     'client-certificate': secret(certificate, ...privateKeyLines(certificate)),
     'client-certificate-password': secret(io.getInput('client-certificate-password')),
@@ -82,15 +87,9 @@ export function readInputs(io: Pick<Io, 'getInput' | 'mask' | 'env'>): RawInputs
   }
 }
 
-/**
- * A secret as it is, and as the action itself may spell it on the wire: the form body encodes it
- * (every Entra secret has a `~`, which URLSearchParams writes as %7E), and an endpoint or gateway
- * that echoes the request in an error would print that spelling.
- */
-function spellings(value: string): string[] {
-  if (!value) return []
-  const formEncoded = new URLSearchParams({ v: value }).toString().slice(2)
-  return formEncoded === value ? [value] : [value, formEncoded]
+/** A value as URLSearchParams writes it in a form body. */
+function formEncoded(value: string): string {
+  return new URLSearchParams({ v: value }).toString().slice(2)
 }
 
 /** The password in a proxy URL, decoded, if there is one that can be read. */
