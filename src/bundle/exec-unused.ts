@@ -1,5 +1,5 @@
 /**
- * Stands in for '@actions/exec' in the bundle (tsconfig.json "paths"), like undici-unused.ts.
+ * Stands in for '@actions/exec' in the bundle (tsconfig.json "paths"), like http-client-unused.ts.
  * @actions/core imports it for core.platform.getDetails(), which runs `uname`/`sw_vers`; this
  * action never calls it, and the real module brings @actions/io along (about 50 KB together).
  */
