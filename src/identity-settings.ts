@@ -114,13 +114,26 @@ export function parseIdentity(raw: RawInputs, cloud: CloudName, check: <T>(parse
   const managedIdentity = raw['managed-identity'] ? check(() => parseManagedIdentity(raw), undefined) : undefined
   if (raw['managed-identity'] && !raw['client-id']) {
     // The identity's own token, for the resource in 'scope': no app registration involved.
+    if (raw['tenant-id'])
+      notes.push(
+        "'tenant-id' is not used: a managed identity's own token comes from the identity's tenant (set 'client-id' too to use the identity as an app's credential)."
+      )
     return managedIdentity && { tenantId: '', clientId: '', source: { kind: 'managed-identity', identity: managedIdentity }, notes }
   }
 
-  const tokenFileFallback = !raw['client-secret'] && !raw['client-certificate'] && !raw['managed-identity'] && !raw['federated-token-file']
-  const useEnvironment = tokenFileFallback && !hasGithubOidc(raw) && Boolean(raw.azureVariables.AZURE_FEDERATED_TOKEN_FILE)
-  const tenantId = check(() => parseTenantId(useEnvironment ? fromEnvironment('tenant-id', 'AZURE_TENANT_ID') : raw['tenant-id']), '')
-  const clientId = check(() => parseClientId(useEnvironment ? fromEnvironment('client-id', 'AZURE_CLIENT_ID') : raw['client-id']), '')
+  const noCredentialInput = !raw['client-secret'] && !raw['client-certificate'] && !raw['managed-identity'] && !raw['federated-token-file']
+  const useEnvironmentFile = noCredentialInput && !hasGithubOidc(raw) && Boolean(raw.azureVariables.AZURE_FEDERATED_TOKEN_FILE)
+  // With a federated token file (the webhook's, or one given as input), AKS's AZURE_TENANT_ID and
+  // AZURE_CLIENT_ID fill an empty 'tenant-id' or 'client-id', as the Azure SDKs read them.
+  const useEnvironmentIds = useEnvironmentFile || Boolean(raw['federated-token-file'])
+  const tenantId = check(
+    () => parseTenantId(useEnvironmentIds ? fromEnvironment('tenant-id', 'AZURE_TENANT_ID') : raw['tenant-id'], useEnvironmentIds),
+    ''
+  )
+  const clientId = check(
+    () => parseClientId(useEnvironmentIds ? fromEnvironment('client-id', 'AZURE_CLIENT_ID') : raw['client-id'], useEnvironmentIds),
+    ''
+  )
   const credential = check((): CredentialSettings | undefined => {
     if (raw['managed-identity']) {
       if (!managedIdentity) return undefined // reported already
@@ -133,7 +146,7 @@ export function parseIdentity(raw: RawInputs, cloud: CloudName, check: <T>(parse
       }
       return { kind: 'managed-identity', identity: managedIdentity, audience: CLOUDS[cloud].oidcAudience }
     }
-    if (useEnvironment) {
+    if (useEnvironmentFile) {
       notes.push(
         `No credential input and no GitHub OIDC token: using the federated token file in AZURE_FEDERATED_TOKEN_FILE (${raw.azureVariables.AZURE_FEDERATED_TOKEN_FILE}), as the AKS workload identity webhook sets it.`
       )
@@ -148,12 +161,17 @@ function hasGithubOidc(raw: RawInputs): boolean {
   return Boolean(raw.idTokenRequestUrl && raw.idTokenRequestToken)
 }
 
-function parseTenantId(value: string): string {
+// On AKS the workload identity webhook sets both from the service account (learn.microsoft.com,
+// "Use Microsoft Entra Workload ID with AKS"): an empty one means the pod is not set up for it.
+const AKS_HINT =
+  ' On AKS, the workload identity webhook sets it when the runner pod has the label azure.workload.identity/use: "true" and its service account the annotation azure.workload.identity/client-id.'
+
+function parseTenantId(value: string, fromAks = false): string {
   if (!value) {
     throw invalidInput(
       'tenant-id',
-      "'tenant-id' is empty.",
-      "Set it to the Directory (tenant) ID from the app registration's Overview page (a GUID), or a verified domain such as contoso.onmicrosoft.com; if it comes from a secret or variable, check that it exists."
+      fromAks ? "'tenant-id' is empty, and so is AZURE_TENANT_ID." : "'tenant-id' is empty.",
+      `Set it to the Directory (tenant) ID from the app registration's Overview page (a GUID), or a verified domain such as contoso.onmicrosoft.com; if it comes from a secret or variable, check that it exists.${fromAks ? AKS_HINT : ''}`
     )
   }
   if (MULTI_TENANT.has(value.toLowerCase())) {
@@ -172,13 +190,13 @@ function parseTenantId(value: string): string {
   )
 }
 
-function parseClientId(value: string): string {
+function parseClientId(value: string, fromAks = false): string {
   if (isGuid(value)) return value.toLowerCase()
-  const what = value ? `is not a GUID: '${printable(value)}'` : 'is empty'
+  const what = value ? `is not a GUID: '${printable(value)}'` : fromAks ? 'is empty, and so is AZURE_CLIENT_ID' : 'is empty'
   throw invalidInput(
     'client-id',
     `'client-id' ${what}.`,
-    "Set it to the Application (client) ID from the app registration's Overview page, like 00001111-aaaa-2222-bbbb-3333cccc4444 (not the Object ID, not a name)."
+    `Set it to the Application (client) ID from the app registration's Overview page, like 00001111-aaaa-2222-bbbb-3333cccc4444 (not the Object ID, not a name).${!value && fromAks ? AKS_HINT : ''}`
   )
 }
 

@@ -36,8 +36,11 @@ export async function run(io: Io): Promise<void> {
   await publish(io, settings, token, facts)
 }
 
-/** A token from the source the settings chose: the Entra token endpoint, or a managed identity. */
-function acquire(settings: Settings, io: Io, retry: Parameters<typeof createCredential>[3]): Promise<Token> {
+/**
+ * A token from the source the settings chose: the Entra token endpoint, or a managed identity.
+ * async, so that a credential refused while it is built rejects through the deadline's bound too.
+ */
+async function acquire(settings: Settings, io: Io, retry: Parameters<typeof createCredential>[3]): Promise<Token> {
   const { source } = settings
   if (source.kind === 'managed-identity') {
     // A managed identity endpoint takes the resource, not a scope (learn.microsoft.com, "How to use

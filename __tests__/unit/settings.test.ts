@@ -381,6 +381,27 @@ describe('managed identity and federated token files', () => {
     ])
   })
 
+  it("fills an empty tenant-id and client-id from AZURE_TENANT_ID and AZURE_CLIENT_ID for a 'federated-token-file' too", () => {
+    const settings = parseSettings(
+      raw({ ...noApp, 'federated-token-file': 'tokens/t', azureVariables: { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT } })
+    )
+    expect(settings).toMatchObject({ tenantId: TENANT, clientId: CLIENT })
+  })
+
+  it('says that AZURE_TENANT_ID and AZURE_CLIENT_ID are empty too, and what sets them on AKS', () => {
+    const errors = errorsFor({ ...noApp, azureVariables: { AZURE_FEDERATED_TOKEN_FILE: 'tokens/t' } })
+    expect(errors).toEqual([
+      ['tenant-id', expect.stringMatching(/^'tenant-id' is empty, and so is AZURE_TENANT_ID\..*azure\.workload\.identity\/use/)],
+      ['client-id', expect.stringMatching(/^'client-id' is empty, and so is AZURE_CLIENT_ID\..*azure\.workload\.identity\/client-id/)]
+    ])
+  })
+
+  it("notes that 'tenant-id' is not used for a managed identity's own token", () => {
+    expect(parseSettings(raw({ 'client-secret': '', 'client-id': '', 'managed-identity': 'system' })).notes).toEqual([
+      expect.stringMatching(/^'tenant-id' is not used/)
+    ])
+  })
+
   it('prefers the inputs over AZURE_TENANT_ID and AZURE_CLIENT_ID, and GitHub OIDC over the AKS file', () => {
     const azure = {
       AZURE_FEDERATED_TOKEN_FILE: '/t',

@@ -32,7 +32,7 @@ export function federatedTokenFile(
         code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`,
         origin === 'federated-token-file'
           ? 'Give the path of a file the runner can read, holding the JWT; on AKS, the workload identity webhook mounts it at /var/run/secrets/azure/tokens/azure-identity-token.'
-          : 'The AKS workload identity webhook sets it when the runner pod\'s service account has the label azure.workload.identity/use: "true"; check that the pod runs with that service account.'
+          : 'The AKS workload identity webhook sets it, and mounts the file, for a runner pod with the label azure.workload.identity/use: "true" whose service account has the annotation azure.workload.identity/client-id; check the pod template.'
       )
     }
     if (!token) throw fail('is empty', 'The file must hold one JWT; the kubelet writes it when the pod starts.')

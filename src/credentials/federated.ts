@@ -84,10 +84,5 @@ function explainFederation(code: number | undefined, presented: Presented, provi
     `  az ad app federated-credential create --id ${shellQuote(clientId)} --parameters ${shellQuote(parameters)}`,
     ...provider.traps.filter(([part]) => !blamed || part === blamed).map(([, trap]) => `- ${trap}`)
   ]
-  if (code === 70021) {
-    notes.push(
-      '- A federated credential created in the last few minutes may not have propagated yet: wait a few minutes and run the job again.'
-    )
-  }
   return { details: notes }
 }
