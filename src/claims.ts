@@ -1,7 +1,7 @@
 import { ActionError } from './errors.js'
 import { decodeClaims } from './jwt.js'
 import { isGuid } from './identifiers.js'
-import { shellQuote } from './shell-quote.js'
+import { powershellQuote, shellQuote } from './shell-quote.js'
 
 /** What the access token says about itself, for outputs and the log. Empty when it is opaque. */
 export interface TokenFacts {
@@ -84,10 +84,10 @@ export function howToGrant(roles: string[], principal: Principal, scope: string)
     return [
       `A managed identity gets application permissions as app role assignments, which the portal cannot add. As a Privileged Role Administrator, for managed identity ${id}:`,
       'PowerShell (Microsoft.Graph module):',
-      `  $api = Get-MgServicePrincipal -Filter "appId eq '${isGraph ? GRAPH_APP_ID : resource.replace(/'/g, "''")}'"`,
+      `  $api = Get-MgServicePrincipal -Filter ${powershellQuote(`appId eq '${isGraph ? GRAPH_APP_ID : resource.replace(/'/g, "''")}'`)}`,
       ...list.map(
         role =>
-          `  New-MgServicePrincipalAppRoleAssignment -ServicePrincipalId ${id} -PrincipalId ${id} -ResourceId $api.Id -AppRoleId ($api.AppRoles | Where-Object Value -eq '${role.replace(/'/g, "''")}').Id`
+          `  New-MgServicePrincipalAppRoleAssignment -ServicePrincipalId ${id} -PrincipalId ${id} -ResourceId $api.Id -AppRoleId ($api.AppRoles | Where-Object Value -eq ${powershellQuote(role)}).Id`
       ),
       'az (Graph REST):',
       `  api=$(az ad sp show --id ${shellQuote(api)} --query id -o tsv)`,

@@ -1,5 +1,6 @@
 import type { RejectionNotes } from './credentials/credential.js'
 import { ActionError } from './errors.js'
+import { singleLine } from './inert-text.js'
 import { isTransientStatus } from './retry.js'
 import { isGuid } from './identifiers.js'
 
@@ -204,10 +205,11 @@ export interface EntraErrorBody {
  */
 export function readEntraError(body: Record<string, unknown> | undefined): EntraErrorBody | undefined {
   if (!body || typeof body.error !== 'string') return undefined
-  const text = (value: unknown) => (typeof value === 'string' ? value : '')
+  const text = (value: unknown) => (typeof value === 'string' ? singleLine(value) : '')
   return {
-    error: body.error,
-    error_description: text(body.error_description),
+    error: singleLine(body.error),
+    // Kept with its lines here: firstLine() takes the AADSTS text from it, then flattens that.
+    error_description: typeof body.error_description === 'string' ? body.error_description : '',
     error_codes: Array.isArray(body.error_codes) ? body.error_codes.filter((c): c is number => Number.isInteger(c)) : [],
     timestamp: text(body.timestamp),
     trace_id: text(body.trace_id),
@@ -276,8 +278,5 @@ export function explainEntraError(
  * Entra appends (they are printed once, on their own lines, from the body's own fields).
  */
 function firstLine(text: string): string {
-  return text
-    .split(/\r?\n/)[0]
-    .replace(/\s*Trace ID:.*$/s, '')
-    .trim()
+  return singleLine(text.split(/\r?\n/)[0].replace(/\s*Trace ID:.*$/s, '')).trim()
 }

@@ -3,6 +3,7 @@ import https from 'node:https'
 import type { Socket } from 'node:net'
 import tls from 'node:tls'
 import { ActionError } from './errors.js'
+import { singleLine } from './inert-text.js'
 import type { Proxy } from './proxy.js'
 
 /** Entra ID's answers are a few KB; anything past this is not one, and is not read further. */
@@ -92,10 +93,18 @@ async function send(request: HttpRequest, userAgent: string): Promise<HttpRespon
         outgoing.on('response', response => readBody(response, progress, url).then(resolve, reject))
         outgoing.end(request.body)
       }
+      // A request that cannot even be built (an option Node refuses) fails like any other error.
+      const begin = (tunnel?: Socket) => {
+        try {
+          start(tunnel)
+        } catch (error) {
+          reject(networkError(error, progress, url, request.proxy))
+        }
+      }
       if (request.proxy && url.protocol === 'https:') {
-        openTunnel(url, request.proxy, track).then(start, reject)
+        openTunnel(url, request.proxy, track).then(begin, reject)
       } else {
-        start()
+        begin()
       }
     })
   } finally {
@@ -227,7 +236,7 @@ function isTransientCode(error: unknown): boolean {
 }
 
 function describe(error: unknown): string {
-  const reason = error instanceof Error ? error.message : String(error)
+  const reason = singleLine(error instanceof Error ? error.message : String(error))
   const code = errorCode(error)
   return code && !reason.includes(code) ? `${reason} (${code})` : reason
 }
@@ -236,6 +245,13 @@ function networkError(error: unknown, progress: Progress, url: URL, proxy: Proxy
   // A parse error or reset after the answer started: the body was cut off or malformed.
   if (progress.stage === 'reading') return truncated(progress, url, error)
   const code = errorCode(error)
+  // llhttp's errors (HPE_...): something answered, but not in HTTP.
+  if (code?.startsWith('HPE_')) {
+    return new ActionError('bad-response', `The answer from ${url.host} is not valid HTTP: ${describe(error)}.`, {
+      hint: 'Something other than a web server answered there: check the URL, and any proxy between the runner and it.',
+      cause: error
+    })
+  }
   const transient = isTransientCode(error)
   const unreachable = UNREACHABLE_CODES.has(code ?? '')
   return new ActionError('network', `Could not reach ${url.host}: ${describe(error)}.`, {
@@ -253,9 +269,12 @@ function networkError(error: unknown, progress: Progress, url: URL, proxy: Proxy
 }
 
 function truncated(progress: Progress, url: URL, cause?: unknown): ActionError {
-  const of = progress.expected === undefined ? ' of a body without a declared length' : ` of ${progress.expected}`
+  const bytes =
+    progress.expected === undefined
+      ? `${progress.received} bytes of a body without a declared length`
+      : `${progress.received} of ${progress.expected} bytes`
   const why = cause ? ` (${describe(cause)})` : ''
-  return new ActionError('network', `The connection to ${url.host} closed after ${progress.received}${of} bytes${why}.`, {
+  return new ActionError('network', `The connection to ${url.host} closed after ${bytes}${why}.`, {
     transient: true,
     cause
   })

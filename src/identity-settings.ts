@@ -85,6 +85,8 @@ const MULTI_TENANT = new Set(['common', 'organizations', 'consumers'])
 const RESOURCE_ID =
   /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[-\w.()]{1,90}\/providers\/microsoft\.managedidentity\/userassignedidentities\/[-\w]{3,128}$/i
 // The credential inputs; at most one may be given.
+// The instance metadata service's link-local address, the one plain-http endpoint off loopback.
+const IMDS_ADDRESS = '169.254.169.254'
 const CREDENTIAL_INPUTS = ['client-secret', 'client-certificate', 'managed-identity', 'federated-token-file'] as const
 
 /**
@@ -210,16 +212,25 @@ function parseCredential(raw: RawInputs, cloud: CloudName): CredentialSettings {
       'Set client-certificate to the PEM text of the certificate and its private key; if it comes from a secret, check that the secret exists and is available to this workflow.'
     )
   }
-  if (raw['client-secret']) return { kind: 'client-secret', secret: raw['client-secret'] }
+  if (raw['client-secret']) {
+    if (/\p{Cc}/u.test(raw['client-secret'])) {
+      throw invalidInput(
+        'client-secret',
+        "'client-secret' has a line break or control character, which no client secret has.",
+        "Copy the secret's Value again into the repository secret, on one line and nothing else."
+      )
+    }
+    return { kind: 'client-secret', secret: raw['client-secret'] }
+  }
   if (pem) return { kind: 'certificate', pem, password }
   if (raw['federated-token-file'])
     return { kind: 'federated-token-file', path: raw['federated-token-file'], origin: 'federated-token-file' }
   if (hasGithubOidc(raw)) {
     return {
       kind: 'github-oidc',
-      audience: raw['oidc-audience'] || CLOUDS[cloud].oidcAudience,
+      audience: parseAudience(raw['oidc-audience']) || CLOUDS[cloud].oidcAudience,
       requestUrl: parseIdTokenRequestUrl(raw.idTokenRequestUrl),
-      requestToken: raw.idTokenRequestToken
+      requestToken: headerValue('ACTIONS_ID_TOKEN_REQUEST_TOKEN', raw.idTokenRequestToken)
     }
   }
   throw new ActionError(
@@ -264,7 +275,11 @@ function parseManagedIdentity(raw: RawInputs): ManagedIdentitySettings {
 function parseEndpoint(env: RawInputs['azureVariables']): ManagedIdentityEndpoint {
   // App Service and Container Apps set both; MSAL checks them before IMDS.
   if (env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER) {
-    return { kind: 'identity-endpoint', url: parseLocalUrl('IDENTITY_ENDPOINT', env.IDENTITY_ENDPOINT), header: env.IDENTITY_HEADER }
+    return {
+      kind: 'identity-endpoint',
+      url: parseLocalUrl('IDENTITY_ENDPOINT', env.IDENTITY_ENDPOINT),
+      header: headerValue('IDENTITY_HEADER', env.IDENTITY_HEADER)
+    }
   }
   // The Azure SDKs' override of the IMDS host; also how a test reaches a fake IMDS.
   const base = env.AZURE_POD_IDENTITY_AUTHORITY_HOST
@@ -288,7 +303,40 @@ function parseLocalUrl(variable: string, value: string): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail(`uses '${url.protocol.slice(0, -1)}', not http`)
   if (url.username || url.password) throw fail('must not contain credentials')
+  // Plain http is how the platform serves it on the machine itself; never to anywhere else.
+  if (url.protocol === 'http:' && !isLoopback(url.hostname) && url.hostname !== IMDS_ADDRESS) {
+    throw fail(`is plain http to ${url.host}, off this machine`)
+  }
   return url.href
+}
+
+/** A value that goes into a request header as it is: visible ASCII only, so it cannot break the header. */
+function headerValue(variable: string, value: string): string {
+  if (/^[\x21-\x7e]+$/.test(value)) return value
+  throw new ActionError('invalid-input', `${variable} has characters a request header cannot carry.`, {
+    input: variable,
+    hint: `The runner or the platform sets ${variable}; something in the job changed it. Unset it, or leave it as it was set.`
+  })
+}
+
+/** 'oidc-audience': one audience, as the federated credential lists it (600 characters at most there). */
+function parseAudience(value: string): string {
+  if (!value) return ''
+  if (value.length > 600 || /[\s\p{Cc}\p{Cf}]/u.test(value)) {
+    throw invalidInput(
+      'oidc-audience',
+      `'oidc-audience' is not one audience: '${printable(value)}'.`,
+      "Give the federated credential's single audience, such as api://AzureADTokenExchange (no spaces, at most 600 characters), or leave it empty for the cloud's default."
+    )
+  }
+  if (value.endsWith('/.default')) {
+    throw invalidInput(
+      'oidc-audience',
+      `'oidc-audience' ends in /.default: '${printable(value)}'.`,
+      "An audience is not a scope: give the federated credential's audience as it is, such as api://AzureADTokenExchange."
+    )
+  }
+  return value
 }
 
 /** The runner's OIDC URL: the request token goes to it, so never in clear text off the machine. */

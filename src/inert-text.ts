@@ -11,6 +11,15 @@ const COMMAND_START = /^([\s\u0085\u180e]*):(?=:)/
 const LEGACY_COMMAND = /##\[/g
 
 /**
+ * A value from outside (a server's text, a claim) as one line, for a message that has lines of its
+ * own: line breaks of every kind become spaces, so the value cannot start a fake line of the log.
+ */
+export function singleLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\r\n|[\r\n\u000b\u000c\u0085\u2028\u2029]/g, ' ')
+}
+
+/**
  * Text for one log call, made inert: nothing in it can become a workflow command or fake a line.
  * Applied once, where lines are written (io.ts), to every message, since messages carry text
  * from outside: server answers, token claims, file contents, certificate subjects.

@@ -69,7 +69,14 @@ export function createIo(): Io {
         )
         return
       }
-      await core.summary.addRaw(markdown, true).write()
+      try {
+        await core.summary.addRaw(markdown, true).write()
+      } catch (error) {
+        // The outputs are written by now: a summary that cannot be written does not undo the step.
+        log.warning(
+          `The job summary could not be written (GITHUB_STEP_SUMMARY: ${error instanceof Error ? error.message : String(error)}); the outputs are written all the same.`
+        )
+      }
     },
     log,
     http: createHttp(USER_AGENT),

@@ -1,3 +1,4 @@
+import { isIPv4 } from 'node:net'
 import { ActionError } from './errors.js'
 
 /** A proxy to tunnel HTTPS through, and where its URL came from (for messages). */
@@ -70,7 +71,8 @@ export function proxyFor(target: string, settings: ProxySettings): Proxy | undef
   return bypass ? undefined : settings.https
 }
 
+/** localhost, an IPv4 address in 127.0.0.0/8 or the IPv6 ::1, as URL.hostname writes them; never a name like 127.example.com. */
 export function isLoopback(hostname: string): boolean {
   const host = hostname.toLowerCase()
-  return host === 'localhost' || host.startsWith('127.') || host === '[::1]' || host === '[0:0:0:0:0:0:0:1]'
+  return host === 'localhost' || (isIPv4(host) && host.startsWith('127.')) || host === '[::1]'
 }

@@ -40,7 +40,8 @@ const HTTP_DATE = new RegExp(
 export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
   const text = (Array.isArray(value) ? value[0] : value)?.trim()
   if (!text) return undefined
-  if (/^\d+$/.test(text)) return Number(text) * 1000
+  // A number too large for a double is still "very long", not Infinity.
+  if (/^\d+$/.test(text)) return Math.min(Number(text) * 1000, Number.MAX_SAFE_INTEGER)
   if (!HTTP_DATE.test(text)) return undefined
   const date = Date.parse(/GMT$/.test(text) ? text : `${text} GMT`)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)

@@ -120,6 +120,7 @@ function parseAuthorityHost(value: string): string {
   if (url.search || value.includes('?')) throw fail('must not have a query')
   if (url.hash || value.includes('#')) throw fail('must not have a fragment')
   if (url.pathname !== '/') throw fail(`must not have a path ('${url.pathname}')`)
+  if (url.port === '0') throw fail('has port 0, which no server listens on')
   return url.origin
 }
 

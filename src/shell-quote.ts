@@ -7,3 +7,12 @@
 export function shellQuote(value: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`
 }
+
+/**
+ * A value as one PowerShell single-quoted string (about_Quoting_Rules): nothing expands inside,
+ * and a quote is doubled. PowerShell also takes the typographic quotes ‘ ’ ‚ ‛ as single quotes,
+ * so they are doubled too.
+ */
+export function powershellQuote(value: string): string {
+  return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, quote => quote + quote)}'`
+}

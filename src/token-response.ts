@@ -1,3 +1,5 @@
+import { singleLine } from './inert-text.js'
+
 /** An access token and how long it lives. */
 export interface Token {
   accessToken: string
@@ -12,6 +14,7 @@ export interface Token {
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 // Entra tokens live 60 to 90 minutes, managed identity tokens about 24 hours: two days is generous.
 const MAX_LIFETIME_S = 2 * 86_400
+const MIN_TOKEN_LENGTH = 16
 // How far the endpoint's clock may be from ours for expires_on to still be believed.
 const CLOCK_SKEW_S = 300
 
@@ -28,10 +31,13 @@ export function readTokenResponse(body: Record<string, unknown> | undefined, sen
     return { problem: `JSON without an access_token (fields: ${Object.keys(body).join(', ') || 'none'})` }
   }
   if (!B64TOKEN.test(accessToken)) return { problem: 'an access_token with characters a bearer token cannot have' }
+  // Masking a value of a few characters would blank them out all over the log.
+  if (accessToken.length < MIN_TOKEN_LENGTH)
+    return { problem: `an access_token of ${accessToken.length} character${accessToken.length === 1 ? '' : 's'}, too short to be one` }
   const tokenType = body.token_type
   if (tokenType !== undefined && !(typeof tokenType === 'string' && tokenType.toLowerCase() === 'bearer')) {
     return {
-      problem: `a token_type that is not Bearer (${typeof tokenType === 'string' ? tokenType : typeof tokenType}), which does not work as a bearer token`
+      problem: `a token_type that is not Bearer (${typeof tokenType === 'string' ? singleLine(tokenType).slice(0, 40) : typeof tokenType}), which does not work as a bearer token`
     }
   }
   const expiresIn = readSeconds(body.expires_in)

@@ -171,6 +171,14 @@ const scenarios: Scenario[] = [
     error: /^Timed out: no token within 2 s\./
   },
   {
+    name: 'an answer that is not HTTP at all',
+    faults: [respond(req => req.socket.end('SSH-2.0-OpenSSH_9.6\r\n'))],
+    code: 1,
+    requests: 1,
+    maxMs: 2000,
+    error: /^The answer from [^ ]+ is not valid HTTP: /
+  },
+  {
     name: 'HTTP 503 temporarily_unavailable without an AADSTS code, then success',
     faults: [json(503, { error: 'temporarily_unavailable', error_description: 'Try again later.' })],
     code: 0,
@@ -232,7 +240,7 @@ const scenarios: Scenario[] = [
   },
   ...[1e20, true, [5], '0x10'].map((value): Scenario => ({
     name: `expires_in ${JSON.stringify(value)}`,
-    faults: [json(200, { token_type: 'Bearer', expires_in: value, access_token: 'eyJ0.eyJ1.c2ln' })],
+    faults: [json(200, { token_type: 'Bearer', expires_in: value, access_token: 'eyJ0eXAi.eyJzdWIi.c2lnbmF0dXJl' })],
     code: 1,
     requests: 1,
     maxMs: 2000,
@@ -240,7 +248,7 @@ const scenarios: Scenario[] = [
   })),
   {
     name: 'token_type pop',
-    faults: [json(200, { token_type: 'pop', expires_in: 3599, access_token: 'eyJ0.eyJ1.c2ln' })],
+    faults: [json(200, { token_type: 'pop', expires_in: 3599, access_token: 'eyJ0eXAi.eyJzdWIi.c2lnbmF0dXJl' })],
     code: 1,
     requests: 1,
     maxMs: 2000,

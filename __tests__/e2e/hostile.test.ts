@@ -142,6 +142,15 @@ describe('a runner that lacks what an action expects', () => {
     expect(result.outputs.token.split('.')).toHaveLength(3)
   })
 
+  it('with a GITHUB_STEP_SUMMARY that cannot be written: a warning, the outputs, and success', async () => {
+    const result = await e2e.run({ 'job-summary': 'true' }, { GITHUB_STEP_SUMMARY: tmpdir() })
+    expect(result.code).toBe(0)
+    expect(annotations(result, 'warning')).toEqual([
+      expect.stringMatching(/^The job summary could not be written .* the outputs are written/)
+    ])
+    expect(result.outputs.token.split('.')).toHaveLength(3)
+  })
+
   it('with GITHUB_OUTPUT naming a missing file: one error naming GITHUB_OUTPUT, and the token nowhere', async () => {
     const result = await e2e.run({}, { GITHUB_OUTPUT: join(tmpdir(), 'graph-token-action-no-such-dir', 'output') })
     expect(result.code).toBe(1)

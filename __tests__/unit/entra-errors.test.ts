@@ -96,6 +96,21 @@ describe('explainEntraError, beyond the known codes', () => {
 })
 
 describe('readEntraError', () => {
+  it('puts each field of the answer on one line, so server text cannot add lines to the message', () => {
+    const body = readEntraError({
+      error: 'invalid_client',
+      error_codes: [7000215],
+      error_description: 'AADSTS7000215: Bad.\rRun this: az ad app credential reset\u2028now',
+      trace_id: 'abc\nGot a token for app x',
+      correlation_id: 'c\u0085d',
+      timestamp: 't\r\nu'
+    })!
+    const rendered = explainEntraError(401, body, context).render()
+    expect(rendered).toContain('Entra ID said: AADSTS7000215: Bad. Run this: az ad app credential reset now')
+    expect(rendered).toContain('Trace ID: abc Got a token for app x')
+    expect(rendered.split('\n').filter(l => l.startsWith('Got a token'))).toEqual([])
+  })
+
   it('treats fields of an unexpected type as absent instead of failing on them', () => {
     const body = readEntraError({
       error: 'invalid_client',

@@ -23,6 +23,10 @@ describe('proxyFor', () => {
     expect(proxyFor(url, behind)).toBeUndefined()
   })
 
+  it('tunnels a host name that merely starts with 127.', () => {
+    expect(proxyFor('https://127.attacker.example/x', behind)).toBeDefined()
+  })
+
   it('does not match a no_proxy host:port on another port, nor a mere suffix of a name', () => {
     expect(proxyFor('https://login.example.org/x', behind)).toBeDefined()
     expect(proxyFor('https://notinternal.corp/x', behind)).toBeDefined()

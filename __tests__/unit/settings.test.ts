@@ -419,3 +419,78 @@ describe('managed identity and federated token files', () => {
     expect(oidc.source).toMatchObject({ credential: { kind: 'github-oidc' } })
   })
 })
+
+describe('values that go into a request as they are', () => {
+  it.each([
+    ['a client secret with a line break', { 'client-secret': 'abc\ndef' }, 'client-secret', /line break or control character/],
+    [
+      'an oidc-audience ending in /.default',
+      {
+        'client-secret': '',
+        'oidc-audience': 'api://AzureADTokenExchange/.default',
+        idTokenRequestUrl: 'https://x.test/?a=1',
+        idTokenRequestToken: 'r'
+      },
+      'oidc-audience',
+      /ends in \/\.default/
+    ],
+    [
+      'an oidc-audience with a space',
+      { 'client-secret': '', 'oidc-audience': 'api://a b', idTokenRequestUrl: 'https://x.test/?a=1', idTokenRequestToken: 'r' },
+      'oidc-audience',
+      /not one audience/
+    ],
+    [
+      'a request token with a line break',
+      { 'client-secret': '', idTokenRequestUrl: 'https://x.test/?a=1', idTokenRequestToken: 'r\nx' },
+      'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+      /characters a request header cannot carry/
+    ],
+    ['an authority-host on port 0', { 'authority-host': 'https://127.0.0.1:0' }, 'authority-host', /port 0/],
+    [
+      'an OIDC URL to a name that only starts like loopback',
+      { 'client-secret': '', idTokenRequestUrl: 'http://127.attacker.example/t?x=1', idTokenRequestToken: 'r' },
+      'ACTIONS_ID_TOKEN_REQUEST_URL',
+      /plain http to 127\.attacker\.example/
+    ]
+  ])('refuses %s before any request', (_, inputs, input, message) => {
+    expect(errorsFor(inputs as Partial<RawInputs>)).toEqual([[input, expect.stringMatching(message)]])
+  })
+
+  it.each([
+    [
+      'IDENTITY_HEADER with a line break',
+      { IDENTITY_ENDPOINT: 'http://127.0.0.1:9/msi/token', IDENTITY_HEADER: 'a\r\nb: c' },
+      'IDENTITY_HEADER',
+      /request header/
+    ],
+    [
+      'IDENTITY_ENDPOINT in plain http off the machine',
+      { IDENTITY_ENDPOINT: 'http://203.0.113.5/msi', IDENTITY_HEADER: 'h' },
+      'IDENTITY_ENDPOINT',
+      /plain http to 203\.0\.113\.5, off this machine/
+    ],
+    [
+      'AZURE_POD_IDENTITY_AUTHORITY_HOST in plain http off the machine',
+      { AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://imds.example.net' },
+      'AZURE_POD_IDENTITY_AUTHORITY_HOST',
+      /off this machine/
+    ]
+  ])('refuses %s, naming it', (_, azureVariables, input, message) => {
+    expect(errorsFor({ 'client-secret': '', 'client-id': '', 'managed-identity': 'system', azureVariables })).toEqual([
+      [input, expect.stringMatching(message)]
+    ])
+  })
+
+  it('accepts IMDS at its link-local address', () => {
+    const settings = parseSettings(
+      raw({
+        'client-secret': '',
+        'client-id': '',
+        'managed-identity': 'system',
+        azureVariables: { AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://169.254.169.254' }
+      })
+    )
+    expect(settings.source).toMatchObject({ identity: { endpoint: { kind: 'imds', baseUrl: 'http://169.254.169.254' } } })
+  })
+})

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { shellQuote } from '../../src/shell-quote.js'
+import { powershellQuote, shellQuote } from '../../src/shell-quote.js'
 
 /** The arguments bash passes to a command, one per line as JSON. */
 function wordsAsBashSeesThem(command: string): string[] {
@@ -21,5 +21,16 @@ describe('shellQuote', () => {
 
   it('leaves a plain GUID unquoted, for readability', () => {
     expect(shellQuote('00001111-aaaa-2222-bbbb-3333cccc4444')).toBe('00001111-aaaa-2222-bbbb-3333cccc4444')
+  })
+})
+
+describe('powershellQuote', () => {
+  it.each([
+    ['a plain value', 'User.Read.All', "'User.Read.All'"],
+    ['a quote', "Task.Read';calc;'", "'Task.Read'';calc;'''"],
+    ['typographic quotes, which PowerShell also ends strings with', 'Task.Read’;calc;’', "'Task.Read’’;calc;’’'"],
+    ['$() and backticks, which stay literal in single quotes', 'api://x$(calc)`whoami`', "'api://x$(calc)`whoami`'"]
+  ])('quotes %s as one single-quoted string', (_, value, quoted) => {
+    expect(powershellQuote(value)).toBe(quoted)
   })
 })

@@ -3,11 +3,11 @@ import { readTokenResponse } from '../../src/token-response.js'
 
 const SENT = Date.parse('2026-11-25T10:00:00Z')
 const ok = (fields: Record<string, unknown>) =>
-  readTokenResponse({ access_token: 'eyJ0.eyJ1.c2ln', token_type: 'Bearer', expires_in: 3599, ...fields }, SENT)
+  readTokenResponse({ access_token: 'eyJ0eXAi.eyJzdWIi.c2lnbmF0dXJl', token_type: 'Bearer', expires_in: 3599, ...fields }, SENT)
 
 describe('readTokenResponse', () => {
   it('gives the token and its expiry counted from when the request was sent', () => {
-    expect(ok({})).toEqual({ accessToken: 'eyJ0.eyJ1.c2ln', expiresIn: 3599, expiresOn: new Date(SENT + 3_599_000) })
+    expect(ok({})).toEqual({ accessToken: 'eyJ0eXAi.eyJzdWIi.c2lnbmF0dXJl', expiresIn: 3599, expiresOn: new Date(SENT + 3_599_000) })
   })
 
   it.each([
@@ -41,8 +41,12 @@ describe('readTokenResponse', () => {
     expect(ok({ access_token: token })).toEqual({ problem: 'an access_token with characters a bearer token cannot have' })
   })
 
+  it('refuses an access_token too short to mask without blanking out the log', () => {
+    expect(ok({ access_token: 'a' })).toEqual({ problem: 'an access_token of 1 character, too short to be one' })
+  })
+
   it('accepts every b64token character (RFC 6750 §2.1)', () => {
-    expect(ok({ access_token: 'aZ09-._~+/==' })).toMatchObject({ accessToken: 'aZ09-._~+/==' })
+    expect(ok({ access_token: 'aZ09-._~+/aZ09-._~+/==' })).toMatchObject({ accessToken: 'aZ09-._~+/aZ09-._~+/==' })
   })
 
   it.each(['bearer', 'BEARER', undefined])('accepts token_type %s', tokenType => {

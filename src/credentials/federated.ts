@@ -1,3 +1,4 @@
+import { singleLine } from '../inert-text.js'
 import type { Logger } from '../io.js'
 import { decodeClaims } from '../jwt.js'
 import { shellQuote } from '../shell-quote.js'
@@ -55,7 +56,7 @@ export function federatedCredential(provider: AssertionProvider, clientId: strin
 
 /** A claim as text for an explanation: arrays joined, anything else shown as absent. */
 export function claimText(value: unknown): string {
-  return Array.isArray(value) ? value.join(' ') : typeof value === 'string' ? value : '(none)'
+  return singleLine(Array.isArray(value) ? value.join(' ') : typeof value === 'string' ? value : '(none)')
 }
 
 // Which part of the federated credential each AADSTS code blames.

@@ -16,6 +16,7 @@ export interface GithubIdTokenSettings {
 }
 
 const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com'
+const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
 /**
  * The job's GitHub ID token (docs.github.com, "OpenID Connect reference"), fetched for every
@@ -36,13 +37,14 @@ export function githubIdToken(settings: GithubIdTokenSettings, io: Pick<Io, 'htt
       proxy: proxyFor(url.href, settings.proxy)
     })
     const value = parseJson(response.body)?.value
-    if (response.status === 200 && typeof value === 'string' && value) {
+    // Only a JWS compact token is passed on: anything else would be sent, and echoed, in a form body.
+    if (response.status === 200 && typeof value === 'string' && JWS_COMPACT.test(value)) {
       io.mask(value)
       return value
     }
     throw new ActionError(
       'id-token',
-      `GitHub did not give an ID token: HTTP ${response.status}${response.status === 200 ? ' without a value' : ''}.`,
+      `GitHub did not give an ID token: HTTP ${response.status}${response.status === 200 ? ' without a JWT in value' : ''}.`,
       {
         transient: isTransientStatus(response.status),
         hint:

@@ -2,6 +2,7 @@ import { ActionError } from '../errors.js'
 import { describeBody, parseJson, type HttpRequest, type HttpResponse } from '../http-transport.js'
 import type { ManagedIdentitySettings } from '../identity-settings.js'
 import type { Io } from '../io.js'
+import { singleLine } from '../inert-text.js'
 import { parseRetryAfter } from '../retry.js'
 import { shellQuote } from '../shell-quote.js'
 import { readTokenResponse, type Token } from '../token-response.js'
@@ -93,7 +94,7 @@ function explainManagedIdentityError(
   identity: ManagedIdentitySettings,
   now: number
 ): ActionError {
-  const text = (value: unknown) => (typeof value === 'string' ? value : '')
+  const text = (value: unknown) => (typeof value === 'string' ? singleLine(value) : '')
   // IMDS answers OAuth-style errors; App Service answers { statusCode, message, correlationId }.
   const said = [text(body?.error), text(body?.error_description) || text(body?.message)].filter(Boolean).join(': ')
   const status = response.status
