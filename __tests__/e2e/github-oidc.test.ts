@@ -123,10 +123,19 @@ it('tells a case-only subject mismatch apart', async () => {
 })
 
 it('explains an audience mismatch, naming oidc-audience', async () => {
-  const [error] = annotations(await runOidc({ 'oidc-audience': 'api://AzureADTokenExchange/.default' }))
+  const result = await runOidc({ 'oidc-audience': 'api://some-other-audience' })
+  const [error] = annotations(result)
   expect(error).toMatch(/AADSTS700212/)
-  expect(error).toContain("'oidc-audience' is 'api://AzureADTokenExchange/.default', not this cloud's default api://AzureADTokenExchange")
+  expect(error).toContain("'oidc-audience' is 'api://some-other-audience', not this cloud's default api://AzureADTokenExchange")
   expect(error).toContain('never append /.default')
+  expect(leaks(result, secrets(result))).toEqual([])
+})
+
+it('refuses an oidc-audience ending in /.default before any request', async () => {
+  const result = await runOidc({ 'oidc-audience': 'api://AzureADTokenExchange/.default' })
+  expect(result.code).toBe(1)
+  expect(e2e.simulator.requests).toHaveLength(0)
+  expect(annotations(result)).toEqual([expect.stringMatching(/^'oidc-audience' ends in \/\.default/)])
 })
 
 it('without id-token permission fails before any request, showing the permissions block', async () => {
