@@ -1,10 +1,14 @@
 import { beforeAll, describe, expect, it } from '@jest/globals'
-import { constants, createHash, verify, X509Certificate } from 'node:crypto'
+import { execFileSync } from 'node:child_process'
+import { constants, createHash, createPrivateKey, verify, X509Certificate } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { certificateCredential, loadCertificate } from '../../src/credentials/certificate.js'
 import { JWT_BEARER } from '../../src/credentials/credential.js'
 import { ActionError } from '../../src/errors.js'
 import { privateKeyLines } from '../../src/pem.js'
-import { createClientCertificate } from '../../scripts/certificates.mjs'
+import { createClientCertificate, findOpenssl } from '../../scripts/certificates.mjs'
+import { keyDerivation } from '../../src/pkcs8.js'
 import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
 import { CLIENT, fakeIo, START } from '../helpers/fake-io.js'
 
@@ -197,5 +201,46 @@ describe('privateKeyLines', () => {
     const body = encrypted.keyPem.split('\n').filter(l => l && !l.startsWith('-----') && l.length >= 8)
     expect(lines).toEqual(body)
     for (const line of new X509Certificate(encrypted.certPem).toString().split('\n')) expect(lines).not.toContain(line)
+  })
+})
+
+describe('the cost of decrypting an encrypted key', () => {
+  /** The key re-encrypted by openssl with the given pkcs8 options. */
+  function reencrypt(options: string[]): string {
+    const dir = makeTempDir('kdf-')
+    try {
+      const key = join(dir, 'key.pem')
+      writeFileSync(key, createPrivateKey({ key: encrypted.keyPem, passphrase: 'correct horse' }).export({ type: 'pkcs8', format: 'pem' }))
+      return execFileSync(findOpenssl() ?? 'openssl', ['pkcs8', '-topk8', ...options, '-in', key, '-passout', 'pass:correct horse'], {
+        encoding: 'utf8'
+      })
+    } finally {
+      removeTempDir(dir)
+    }
+  }
+  const derOf = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64')
+
+  it('reads the PBKDF2 iteration count and the scrypt parameters from the DER', () => {
+    expect(keyDerivation(derOf(reencrypt(['-v2', 'aes-256-cbc', '-iter', '4096'])))).toEqual({ kdf: 'pbkdf2', iterations: 4096 })
+    expect(keyDerivation(derOf(reencrypt(['-scrypt', '-scrypt_N', '1024', '-scrypt_r', '8', '-scrypt_p', '1'])))).toEqual({
+      kdf: 'scrypt',
+      cost: 1024,
+      blockSize: 8
+    })
+    expect(keyDerivation(Buffer.from('not DER'))).toBeUndefined()
+  })
+
+  it('refuses a key whose PBKDF2 iterations would stall the step, before decrypting it', () => {
+    const costly = reencrypt(['-v2', 'aes-256-cbc', '-iter', '2500000'])
+    const started = Date.now()
+    const error = failure(`${encrypted.certPem}${costly}`, 'correct horse')
+    expect(Date.now() - started).toBeLessThan(200)
+    expect(error.input).toBe('client-certificate')
+    expect(error.message).toMatch(/encrypted with 2500000 PBKDF2 iterations \(at most 2000000 are read\)/)
+  })
+
+  it('still reads a key with a usual iteration count', () => {
+    const usual = reencrypt(['-v2', 'aes-256-cbc', '-iter', '600000'])
+    expect(loadCertificate(`${encrypted.certPem}${usual}`, 'correct horse', NOW).subject).toBeTruthy()
   })
 })

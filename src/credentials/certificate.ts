@@ -3,6 +3,7 @@ import { invalidInput } from '../errors.js'
 import type { Clock, Io } from '../io.js'
 import { sha256Thumbprint, signPs256 } from '../jwt.js'
 import { parsePemBlocks } from '../pem.js'
+import { keyDerivation } from '../pkcs8.js'
 import { JWT_BEARER, type Credential } from './credential.js'
 
 // Entra ID accepts RSA keys of 2048 bits or more for certificate credentials (AADSTS50032).
@@ -122,6 +123,7 @@ function readPrivateKey(text: string, label: string, password: string): { key: K
       'Set client-certificate-password to its passphrase (from a secret); if it comes from a secret, check that the secret exists.'
     )
   }
+  if (label === 'ENCRYPTED PRIVATE KEY') checkDerivationCost(text)
   let key: KeyObject
   try {
     key = createPrivateKey({ key: text, format: 'pem', passphrase: encrypted ? password : undefined })
@@ -154,6 +156,32 @@ function readPrivateKey(text: string, label: string, password: string): { key: K
     )
   }
   return { key, encrypted }
+}
+
+// Far above what tools write (OpenSSL 2,048 PBKDF2 iterations; OWASP's 2023 advice 600,000), and
+// about a second of work here: derivation is synchronous and cannot be cut off by the deadline.
+const MAX_PBKDF2_ITERATIONS = 2_000_000
+const MAX_SCRYPT_WORK = 2 ** 20 * 8 // N × r: OpenSSL's default is 2^14 × 8
+
+/** Refuses an encrypted PKCS#8 key whose key derivation would stall the step (see pkcs8.ts). */
+function checkDerivationCost(text: string): void {
+  const der = Buffer.from(text.replace(/-----[^-]+-----|\s/g, ''), 'base64')
+  const derivation = keyDerivation(der)
+  const tooCostly =
+    derivation?.kdf === 'pbkdf2'
+      ? !(derivation.iterations <= MAX_PBKDF2_ITERATIONS) &&
+        `${derivation.iterations} PBKDF2 iterations (at most ${MAX_PBKDF2_ITERATIONS} are read)`
+      : derivation?.kdf === 'scrypt'
+        ? !(derivation.cost * derivation.blockSize <= MAX_SCRYPT_WORK) &&
+          `scrypt with N=${derivation.cost}, r=${derivation.blockSize} (N × r at most ${MAX_SCRYPT_WORK})`
+        : false
+  if (tooCostly) {
+    throw invalidInput(
+      'client-certificate',
+      `The private key in 'client-certificate' is encrypted with ${tooCostly}, which would take minutes to decrypt.`,
+      'Export it again with the usual settings: openssl pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out encrypted.pem.'
+    )
+  }
 }
 
 /** Subject lines of an X.509 name joined into one, for a one-line message. */
