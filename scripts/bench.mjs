@@ -8,6 +8,7 @@ import { readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createClientCertificate, createServerTls } from './certificates.mjs'
 import { DEMO, startEntraSimulator } from './entra-simulator.mjs'
+import { startManagedIdentityEndpoint } from './managed-identity-endpoint.mjs'
 import { nodeBinary, ROOT, runAction } from './runner.mjs'
 import { exitOnSignals, makeTempDir, removeTempDir } from './temp.mjs'
 
@@ -23,6 +24,9 @@ const dir = makeTempDir('bench-')
 const tls = createServerTls(dir)
 const certificate = createClientCertificate(dir, 'bench')
 const REQUEST_TOKEN = 'bench-request-token'
+// A user-assigned managed identity and a cluster issuer the demo app trusts, for the request counts.
+const IDENTITY = { clientId: '5a5a5a5a-0000-4000-8000-000000000002', objectId: '6b6b6b6b-0000-4000-8000-000000000002', roles: DEMO.roles }
+const CLUSTER_ISSUER = 'https://oidc.prod-aks.azure.com/bench/'
 const SUBJECT = 'repo:octo-org/octo-repo:ref:refs/heads/main'
 const simulator = await startEntraSimulator({
   tls,
@@ -34,7 +38,15 @@ const simulator = await startEntraSimulator({
       displayName: DEMO.appName,
       secrets: [{ value: DEMO.clientSecret }],
       certificates: [certificate.certPem],
-      federated: [{ issuer: 'https://token.actions.githubusercontent.com', subject: SUBJECT, audience: 'api://AzureADTokenExchange' }],
+      federated: [
+        { issuer: 'https://token.actions.githubusercontent.com', subject: SUBJECT, audience: 'api://AzureADTokenExchange' },
+        {
+          issuer: `https://login.microsoftonline.com/${DEMO.tenantId}/v2.0`,
+          subject: IDENTITY.objectId,
+          audience: 'api://AzureADTokenExchange'
+        },
+        { issuer: CLUSTER_ISSUER, subject: SUBJECT, audience: 'api://AzureADTokenExchange' }
+      ],
       roles: DEMO.roles
     }
   ]
@@ -114,10 +126,31 @@ try {
     floorKb: (await time(floorRun, { rss: true })).rssKb
   }
 
+  const endpoint = await startManagedIdentityEndpoint({
+    tenantId: DEMO.tenantId,
+    sign: simulator.signToken,
+    identities: [IDENTITY],
+    resources: ['https://graph.microsoft.com']
+  })
+  const tokenFile = join(dir, 'federated-token')
+  const now = Math.floor(Date.now() / 1000)
+  writeFileSync(
+    tokenFile,
+    simulator.signClusterToken({
+      iss: CLUSTER_ISSUER,
+      sub: SUBJECT,
+      aud: 'api://AzureADTokenExchange',
+      iat: now,
+      nbf: now,
+      exp: now + 3600
+    })
+  )
+  /** Requests one run makes, to the token endpoint, the ID-token endpoint and the managed identity endpoint together. */
   async function requestsFor(inputs, env = {}) {
     simulator.reset()
-    await time(actionRun(inputs, env))
-    return simulator.requests.length
+    endpoint.reset()
+    await time(actionRun(inputs, { AZURE_POD_IDENTITY_AUTHORITY_HOST: endpoint.imdsUrl, ...env }))
+    return simulator.requests.length + endpoint.requests.length
   }
   const requests = {
     'client-secret': await requestsFor(secretInputs),
@@ -125,8 +158,12 @@ try {
     'github-oidc': await requestsFor(
       {},
       { ACTIONS_ID_TOKEN_REQUEST_URL: simulator.idTokenRequestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN }
-    )
+    ),
+    'managed-identity': await requestsFor({ 'tenant-id': '', 'client-id': '', 'managed-identity': IDENTITY.clientId }),
+    'managed-identity as the app credential': await requestsFor({ 'managed-identity': IDENTITY.clientId }),
+    'federated-token-file': await requestsFor({ 'federated-token-file': tokenFile })
   }
+  await endpoint.close()
 
   const distDir = join(ROOT, 'dist')
   const bundle = {
@@ -164,7 +201,9 @@ try {
   console.log(`peak RSS: action ${Math.round(memory.actionKb / 1024)} MiB, floor ${Math.round(memory.floorKb / 1024)} MiB`)
   console.log(`bundle: dist/index.js ${bundle.indexBytes} B, dist/ ${bundle.distBytes} B (goal: dist/ at most 100 KB)`)
   console.log(
-    `HTTPS requests: client-secret ${requests['client-secret']}, certificate ${requests.certificate}, github-oidc ${requests['github-oidc']}`
+    `requests per run: ${Object.entries(requests)
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(', ')}`
   )
   const out = process.argv.indexOf('--out')
   if (out > 0 && process.argv[out + 1]) {
