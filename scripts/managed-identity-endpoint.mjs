@@ -5,6 +5,7 @@
 // Azure Functions"). Tokens are signed by the Entra ID simulator, which trusts them as client
 // assertions, as Entra trusts a managed identity's token for api://AzureADTokenExchange.
 import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import http from 'node:http'
 
 const EXCHANGE_AUDIENCES = ['api://AzureADTokenExchange', 'api://AzureADTokenExchangeUSGov', 'api://AzureADTokenExchangeChina']
@@ -16,6 +17,8 @@ const EXCHANGE_AUDIENCES = ['api://AzureADTokenExchange', 'api://AzureADTokenExc
  *   identities: [{ clientId, objectId, resourceId?, system?: true, roles? }] assigned to "this machine"
  *   resources: resource URIs the tenant knows (others get AADSTS500011, as IMDS passes it on)
  *   identityHeader: the secret X-IDENTITY-HEADER value the IDENTITY_ENDPOINT route expects
+ *   arcKeyFile: the challenge file the Azure Arc route (/arc/token) names in its 401; its content
+ *     is the password the second request must carry
  */
 export async function startManagedIdentityEndpoint(options) {
   const requests = []
@@ -35,9 +38,11 @@ export async function startManagedIdentityEndpoint(options) {
     if (fault?.hang) return
     if (fault?.reset) return req.socket.destroy()
     if (fault) return send(res, fault.status, fault.body ?? '', fault.headers)
-    const imds = url.pathname === '/metadata/identity/oauth2/token'
-    if (!imds && url.pathname !== '/msi/token') return send(res, 404, 'Not found', { 'content-type': 'text/plain' })
-    const answer = imds ? handleImds(url.searchParams, req.headers) : handleIdentityEndpoint(url.searchParams, req.headers)
+    const handlers = { '/metadata/identity/oauth2/token': handleImds, '/msi/token': handleIdentityEndpoint, '/arc/token': handleArc }
+    const handler = handlers[url.pathname]
+    if (!handler) return send(res, 404, 'Not found', { 'content-type': 'text/plain' })
+    const answer = handler(url.searchParams, req.headers)
+    if (answer.challenge) return send(res, 401, '', { 'www-authenticate': `Basic realm=${answer.challenge}` })
     send(res, answer.status, JSON.stringify(answer.body), { 'content-type': 'application/json; charset=utf-8' })
   })
   server.on('connection', socket => {
@@ -69,6 +74,18 @@ export async function startManagedIdentityEndpoint(options) {
     const identity = pick(query.get('client_id'), query.get('mi_res_id'))
     if (!identity) return fail(400, 'No MSI found for specified ClientId/ResourceId.')
     return issue(identity, query.get('resource'), fail)
+  }
+
+  // Azure Arc (MSAL's AzureArc.ts): a 401 naming a file only the machine's administrators can
+  // read, then the same request with that file's content as Basic credentials.
+  function handleArc(query, headers) {
+    if (headers.metadata !== 'true') return imdsError(400, 'invalid_request', 'Required metadata header not specified')
+    if (query.get('api-version') !== '2019-11-01') return imdsError(400, 'invalid_request', 'Invalid api-version')
+    const secret = readFileSync(options.arcKeyFile, 'utf8').trim()
+    if (headers.authorization !== `Basic ${secret}`) return { challenge: options.arcKeyFile }
+    const identity = pick(query.get('client_id'), query.get('msi_res_id'))
+    if (!identity) return imdsError(400, 'invalid_request', 'Identity not found')
+    return issue(identity, query.get('resource'), (status, message) => imdsError(status, 'invalid_resource', message))
   }
 
   /** The identity a request names, or the system-assigned one when it names none. */
@@ -127,6 +144,8 @@ export async function startManagedIdentityEndpoint(options) {
     imdsUrl: `http://127.0.0.1:${port}`,
     /** For IDENTITY_ENDPOINT, with options.identityHeader as IDENTITY_HEADER. */
     identityEndpoint: `http://127.0.0.1:${port}/msi/token`,
+    /** For IDENTITY_ENDPOINT on an Azure Arc-enabled server (with IMDS_ENDPOINT set too). */
+    arcEndpoint: `http://127.0.0.1:${port}/arc/token`,
     /** Every request received, in order: { method, url, path, query, headers, at }. */
     requests,
     /** Makes the next requests fail: [{ status, body, headers } | { reset: true } | { hang: true }]. */

@@ -17,6 +17,8 @@ export type ManagedIdentityEndpoint =
   | { kind: 'imds'; baseUrl: string }
   /** App Service and Container Apps: IDENTITY_ENDPOINT with the secret IDENTITY_HEADER. */
   | { kind: 'identity-endpoint'; url: string; header: string }
+  /** Azure Arc-enabled servers: IDENTITY_ENDPOINT with IMDS_ENDPOINT, and a challenge file. */
+  | { kind: 'arc'; url: string }
 
 export interface ManagedIdentitySettings {
   id: ManagedIdentityId
@@ -269,7 +271,15 @@ function parseManagedIdentity(raw: RawInputs): ManagedIdentitySettings {
       "Give 'system' for the machine's system-assigned identity, or a user-assigned identity's client ID (a GUID, from its Overview page or 'az identity show --query clientId') or its resource ID (/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME)."
     )
   }
-  return { id, endpoint: parseEndpoint(raw.azureVariables) }
+  const endpoint = parseEndpoint(raw.azureVariables)
+  if (endpoint.kind === 'arc' && id.kind !== 'system') {
+    throw invalidInput(
+      'managed-identity',
+      "'managed-identity' names a user-assigned identity, but this is an Azure Arc-enabled server, which has only its system-assigned identity.",
+      "Set 'managed-identity' to system."
+    )
+  }
+  return { id, endpoint }
 }
 
 function parseEndpoint(env: RawInputs['azureVariables']): ManagedIdentityEndpoint {
@@ -281,6 +291,8 @@ function parseEndpoint(env: RawInputs['azureVariables']): ManagedIdentityEndpoin
       header: headerValue('IDENTITY_HEADER', env.IDENTITY_HEADER)
     }
   }
+  // Azure Arc's agent sets both (MSAL checks it after App Service, before IMDS).
+  if (env.IDENTITY_ENDPOINT && env.IMDS_ENDPOINT) return { kind: 'arc', url: parseLocalUrl('IDENTITY_ENDPOINT', env.IDENTITY_ENDPOINT) }
   // The Azure SDKs' override of the IMDS host; also how a test reaches a fake IMDS.
   const base = env.AZURE_POD_IDENTITY_AUTHORITY_HOST
     ? parseLocalUrl('AZURE_POD_IDENTITY_AUTHORITY_HOST', env.AZURE_POD_IDENTITY_AUTHORITY_HOST)

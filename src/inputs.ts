@@ -28,11 +28,13 @@ export interface RawInputs {
   azureVariables: Partial<Record<AzureVariable, string>>
 }
 
-// Set by Azure: App Service and Container Apps (IDENTITY_*), the Azure SDKs' IMDS override, and
+// Set by Azure: App Service and Container Apps (IDENTITY_*), Azure Arc (IDENTITY_ENDPOINT, IMDS_ENDPOINT),
+// the Azure SDKs' IMDS override, and
 // the AKS workload identity webhook (AZURE_*).
 const AZURE_VARIABLES = [
   'IDENTITY_ENDPOINT',
   'IDENTITY_HEADER',
+  'IMDS_ENDPOINT',
   'AZURE_POD_IDENTITY_AUTHORITY_HOST',
   'AZURE_FEDERATED_TOKEN_FILE',
   'AZURE_TENANT_ID',

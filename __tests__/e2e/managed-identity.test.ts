@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
 import { startManagedIdentityEndpoint } from '../../scripts/managed-identity-endpoint.mjs'
+import { arcTokenDirectory } from '../../src/token-sources/managed-identity.js'
 import { startBlackHole } from '../helpers/black-hole.js'
 import { itExceptOn } from '../helpers/platform.js'
 import { annotations, DEMO, leaks, masks, startE2e, type RunResult } from '../helpers/e2e.js'
@@ -172,6 +173,42 @@ describe("a managed identity's own token", () => {
     expect(annotations(result)[0]).toMatch(/^No managed identity endpoint answered: Could not reach 127\.0\.0\.1:9: .*ECONNREFUSED/)
   })
 })
+
+// The challenge file must be in the agent's own folder, as on a real Arc-enabled server; the test
+// can make that folder only as root on Linux (CI here runs as root), and skips, saying so, elsewhere.
+const canMakeArcFolder = process.platform === 'linux' && process.getuid?.() === 0
+;(canMakeArcFolder ? it : it.skip)(
+  `an Azure Arc-enabled server: the challenge file's content goes back as Basic credentials, masked${canMakeArcFolder ? '' : ' (skipped: needs root on Linux to write /var/opt/azcmagent/tokens)'}`,
+  async () => {
+    const folder = arcTokenDirectory()
+    // The first directory this test made, if any: removed again at the end, with what is in it.
+    const made = mkdirSync(folder, { recursive: true })
+    const keyFile = join(folder, `graph-token-action-test-${process.pid}.key`)
+    writeFileSync(keyFile, 'arc-challenge-secret-0123456789abcdef')
+    const arc = await startManagedIdentityEndpoint({
+      tenantId: DEMO.tenantId,
+      sign: e2e.simulator.signToken,
+      identities: [SYSTEM],
+      resources: ['https://graph.microsoft.com'],
+      arcKeyFile: keyFile
+    })
+    try {
+      const result = await e2e.run(
+        { ...NO_APP, 'managed-identity': 'system' },
+        { IDENTITY_ENDPOINT: arc.arcEndpoint, IMDS_ENDPOINT: `http://127.0.0.1:${arc.port}`, RUNNER_DEBUG: '1' }
+      )
+      expect(result.code).toBe(0)
+      expect(arc.requests.map(r => r.headers.authorization)).toEqual([undefined, 'Basic arc-challenge-secret-0123456789abcdef'])
+      expect(arc.requests[0].query).toEqual({ 'api-version': '2019-11-01', resource: 'https://graph.microsoft.com' })
+      expect(masks(result)).toEqual(['arc-challenge-secret-0123456789abcdef', result.outputs.token])
+      expect(leaks(result, { challenge: 'arc-challenge-secret-0123456789abcdef', token: result.outputs.token })).toEqual([])
+    } finally {
+      await arc.close()
+      rmSync(keyFile, { force: true })
+      if (made) rmSync(made, { recursive: true, force: true })
+    }
+  }
+)
 
 describe('a managed identity as the credential of an app registration', () => {
   it("sends the identity's token for the exchange audience as the client assertion, and gets the app's token", async () => {

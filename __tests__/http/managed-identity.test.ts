@@ -3,6 +3,10 @@ import nock from 'nock'
 import { ActionError } from '../../src/errors.js'
 import { createHttp } from '../../src/http-transport.js'
 import { run } from '../../src/run.js'
+import { readArcChallenge } from '../../src/token-sources/managed-identity.js'
+import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { USER_AGENT } from '../../src/version.js'
 import { CLIENT, fakeIo, fakeJwt, START, TENANT } from '../helpers/fake-io.js'
 import { entraError } from '../fixtures/entra-errors.js'
@@ -188,5 +192,43 @@ describe('a managed identity as the credential of an app registration', () => {
     expect(text).toContain('  audience (aud): api://AzureADTokenExchange\n')
     expect(text).toMatch(/object \(principal\) ID, not its client ID/)
     expect(text).toContain(`az ad app federated-credential create --id ${CLIENT} --parameters '{"name":"managed-identity-${OBJECT_ID}"`)
+  })
+})
+
+describe("Azure Arc's challenge file", () => {
+  // MSAL's rule (AzureArc.ts): only a .key file in the agent's folder, at most 4096 bytes.
+  const setUp = () => {
+    const root = makeTempDir('arc-')
+    const tokens = join(root, 'tokens')
+    mkdirSync(tokens)
+    writeFileSync(join(tokens, 'abc.key'), 'challenge-secret-0123456789\n')
+    writeFileSync(join(root, 'outside.key'), 'other-file')
+    writeFileSync(join(tokens, 'big.key'), 'x'.repeat(5000))
+    writeFileSync(join(tokens, 'notes.txt'), 'x')
+    return { root, tokens }
+  }
+
+  it('is read from the agent folder, trimmed', () => {
+    const { root, tokens } = setUp()
+    try {
+      expect(readArcChallenge(`Basic realm=${join(tokens, 'abc.key')}`, tokens)).toBe('challenge-secret-0123456789')
+    } finally {
+      removeTempDir(root)
+    }
+  })
+
+  it.each([
+    ['a file outside the folder', (t: string) => `Basic realm=${join(t, '..', 'outside.key')}`, /outside the agent's token folder/],
+    ['a file that is not a .key', (t: string) => `Basic realm=${join(t, 'notes.txt')}`, /outside the agent's token folder/],
+    ['a file larger than 4096 bytes', (t: string) => `Basic realm=${join(t, 'big.key')}`, /not a small regular file/],
+    ['a file that does not exist', (t: string) => `Basic realm=${join(t, 'gone.key')}`, /cannot be read \(ENOENT\)/],
+    ['no Basic realm at all', () => 'Bearer x', /has no Basic realm/]
+  ])('refuses %s, so a server cannot make the action send it any file', (_, header, message) => {
+    const { root, tokens } = setUp()
+    try {
+      expect(() => readArcChallenge(header(tokens), tokens)).toThrow(message)
+    } finally {
+      removeTempDir(root)
+    }
   })
 })

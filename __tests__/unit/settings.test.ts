@@ -494,3 +494,17 @@ describe('values that go into a request as they are', () => {
     expect(settings.source).toMatchObject({ identity: { endpoint: { kind: 'imds', baseUrl: 'http://169.254.169.254' } } })
   })
 })
+
+describe('Azure Arc', () => {
+  const arc = { IDENTITY_ENDPOINT: 'http://localhost:40342/metadata/identity/oauth2/token', IMDS_ENDPOINT: 'http://localhost:40342' }
+  it('uses the agent when IDENTITY_ENDPOINT and IMDS_ENDPOINT are set', () => {
+    const settings = parseSettings(raw({ 'client-secret': '', 'client-id': '', 'managed-identity': 'system', azureVariables: arc }))
+    expect(settings.source).toMatchObject({ identity: { endpoint: { kind: 'arc', url: arc.IDENTITY_ENDPOINT } } })
+  })
+
+  it('refuses a user-assigned identity there: Arc has only the system-assigned one', () => {
+    expect(errorsFor({ 'client-secret': '', 'client-id': '', 'managed-identity': CLIENT, azureVariables: arc })).toEqual([
+      ['managed-identity', expect.stringMatching(/Azure Arc-enabled server, which has only its system-assigned identity/)]
+    ])
+  })
+})

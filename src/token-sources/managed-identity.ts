@@ -1,3 +1,5 @@
+import { readFileSync, statSync } from 'node:fs'
+import { dirname, extname, join, resolve } from 'node:path'
 import { ActionError } from '../errors.js'
 import { describeBody, parseJson, type HttpRequest, type HttpResponse } from '../http-transport.js'
 import type { ManagedIdentitySettings } from '../identity-settings.js'
@@ -33,12 +35,26 @@ export async function requestManagedIdentityToken(
 ): Promise<Token> {
   const request = managedIdentityRequest(identity, resource)
   const sentAt = io.now()
-  let response: HttpResponse
-  try {
-    response = await io.http.request({ ...request, signal, connectTimeoutMs: CONNECT_TIMEOUT_MS })
-  } catch (error) {
-    if (error instanceof ActionError && error.unreachable) throw noEndpoint(identity, request.url, error)
-    throw error
+  const send = async (headers: Record<string, string>) => {
+    try {
+      return await io.http.request({
+        ...request,
+        headers: { ...request.headers, ...headers },
+        signal,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS
+      })
+    } catch (error) {
+      if (error instanceof ActionError && error.unreachable) throw noEndpoint(identity, request.url, error)
+      throw error
+    }
+  }
+  let response = await send({})
+  if (identity.endpoint.kind === 'arc' && response.status === 401) {
+    // Azure Arc answers first with the path of a file only a local administrator (or the agent's
+    // group) can read; its content proves the caller runs on the machine.
+    const secret = readArcChallenge(response.headers['www-authenticate'], arcTokenDirectory())
+    io.mask(secret)
+    response = await send({ authorization: `Basic ${secret}` })
   }
   const body = parseJson(response.body)
   if (response.status === 200) {
@@ -56,12 +72,15 @@ export async function requestManagedIdentityToken(
   throw explainManagedIdentityError(response, body, identity, io.now())
 }
 
-/** The request of IMDS (api-version 2018-02-01) or of App Service / Container Apps (2019-08-01). */
+// The API version each endpoint speaks (the Learn pages above; Azure Arc: MSAL's AzureArc.ts).
+const API_VERSIONS = { imds: '2018-02-01', 'identity-endpoint': '2019-08-01', arc: '2019-11-01' }
+
+/** The request of IMDS, of App Service / Container Apps, or of Azure Arc (before its challenge). */
 export function managedIdentityRequest(identity: ManagedIdentitySettings, resource: string): Omit<HttpRequest, 'signal'> {
   const { id, endpoint } = identity
   const imds = endpoint.kind === 'imds'
   const url = new URL(imds ? `${endpoint.baseUrl}/metadata/identity/oauth2/token` : endpoint.url)
-  url.searchParams.set('api-version', imds ? '2018-02-01' : '2019-08-01')
+  url.searchParams.set('api-version', API_VERSIONS[endpoint.kind])
   url.searchParams.set('resource', resource)
   if (id.kind === 'client-id') url.searchParams.set('client_id', id.value)
   // IMDS spells the resource ID parameter msi_res_id; App Service spells it mi_res_id.
@@ -69,20 +88,60 @@ export function managedIdentityRequest(identity: ManagedIdentitySettings, resour
   return {
     method: 'GET',
     url: url.href,
-    headers: imds ? { metadata: 'true', accept: 'application/json' } : { 'x-identity-header': endpoint.header, accept: 'application/json' }
+    headers:
+      endpoint.kind === 'identity-endpoint'
+        ? { 'x-identity-header': endpoint.header, accept: 'application/json' }
+        : { metadata: 'true', accept: 'application/json' }
   }
 }
 
-function where(identity: ManagedIdentitySettings): string {
-  return identity.endpoint.kind === 'imds'
-    ? `the instance metadata service (IMDS) at ${new URL(identity.endpoint.baseUrl).host}`
-    : `IDENTITY_ENDPOINT (${new URL(identity.endpoint.url).host})`
+/** Where the Azure Connected Machine agent writes its challenge files. */
+export function arcTokenDirectory(): string {
+  return process.platform === 'win32'
+    ? join(process.env.ProgramData || 'C:\\ProgramData', 'AzureConnectedMachineAgent', 'Tokens')
+    : '/var/opt/azcmagent/tokens'
+}
+
+// MSAL reads a challenge file only from the agent's folder, only a .key, and at most 4096 bytes
+// (lib/msal-node/src/client/ManagedIdentitySources/AzureArc.ts): a server that could name any file
+// would otherwise have the action send that file's content to it.
+const MAX_ARC_KEY_BYTES = 4096
+
+/** The content of the challenge file an Azure Arc 401 names, after checking where it is. */
+export function readArcChallenge(header: string | string[] | undefined, directory: string): string {
+  const fail = (what: string) =>
+    new ActionError('managed-identity', `The Azure Arc identity endpoint's challenge ${what}.`, {
+      hint: `The agent names a .key file in ${directory}; check the Azure Connected Machine agent (azcmagent show), and that the runner's account may read that folder (on Linux, membership of the himds group).`
+    })
+  const realm = /^Basic realm=(.+)$/i.exec((Array.isArray(header) ? header[0] : header) ?? '')?.[1]
+  if (!realm) throw fail('has no Basic realm')
+  const path = resolve(realm)
+  if (dirname(path) !== resolve(directory) || extname(path) !== '.key') {
+    throw fail(`names a file outside the agent's token folder (${singleLine(realm).slice(0, 200)})`)
+  }
+  let content: string
+  try {
+    const stat = statSync(path)
+    if (!stat.isFile() || stat.size > MAX_ARC_KEY_BYTES) throw fail('names a file that is not a small regular file')
+    content = readFileSync(path, 'utf8').trim()
+  } catch (error) {
+    if (error instanceof ActionError) throw error
+    throw fail(`names a file that cannot be read (${(error as { code?: string }).code ?? 'error'})`)
+  }
+  if (!/^[\x21-\x7e]+$/.test(content)) throw fail('names a file whose content cannot go in a header')
+  return content
+}
+
+function where({ endpoint }: ManagedIdentitySettings): string {
+  return endpoint.kind === 'imds'
+    ? `the instance metadata service (IMDS) at ${new URL(endpoint.baseUrl).host}`
+    : `${endpoint.kind === 'arc' ? "the Azure Arc agent's " : ''}IDENTITY_ENDPOINT (${new URL(endpoint.url).host})`
 }
 
 function noEndpoint(identity: ManagedIdentitySettings, url: string, cause: ActionError): ActionError {
   return new ActionError('network', `No managed identity endpoint answered: ${cause.message.replace(/\.$/, '')} (${where(identity)}).`, {
     input: 'managed-identity',
-    hint: "'managed-identity' works on Azure: VMs, virtual machine scale sets, Container Apps jobs and AKS nodes, where the platform provides the endpoint. GitHub-hosted runners have none: use GitHub OIDC there (leave 'managed-identity' empty and give the job 'permissions: id-token: write').",
+    hint: "'managed-identity' works on Azure: VMs, virtual machine scale sets, Container Apps jobs and AKS nodes, where the platform provides the endpoint, and on Azure Arc-enabled servers. GitHub-hosted runners have none: use GitHub OIDC there (leave 'managed-identity' empty and give the job 'permissions: id-token: write').",
     details: [`Tried: ${new URL(url).origin}${new URL(url).pathname}`],
     cause
   })
