@@ -24,7 +24,7 @@ function isTransientManagedIdentityStatus(status: number): boolean {
 
 /**
  * One GET to the machine's managed identity endpoint for a token for `resource` (a scope without
- * /.default). Never through a proxy: the endpoint is local to the machine. The token is checked,
+ * /.default); on Azure Arc, two, the second answering the agent's challenge. Never through a proxy: the endpoint is local to the machine. The token is checked,
  * then masked the moment it is parsed.
  */
 export async function requestManagedIdentityToken(
