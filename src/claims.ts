@@ -50,7 +50,7 @@ export function inspectToken(accessToken: string): { facts: TokenFacts; reason?:
       tenantId: isGuid(tid) ? tid.toLowerCase() : '',
       roles,
       appName: text(claims.app_displayname),
-      appId: text(claims.appid) || text(claims.azp),
+      appId: [text(claims.appid), text(claims.azp)].find(isGuid)?.toLowerCase() ?? '',
       objectId: isGuid(text(claims.oid)) ? text(claims.oid).toLowerCase() : '',
       decoded: true
     },

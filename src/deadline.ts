@@ -19,22 +19,26 @@ export interface Deadline {
   bound<T>(work: Promise<T>): Promise<T>
 }
 
-export function startDeadline(now: number, timeoutMs: number): Deadline {
+export function startDeadline(clock: () => number, timeoutMs: number): Deadline {
+  const now = clock()
   const seconds = timeoutMs / 1000
   const controller = new AbortController()
   // Not unref'd: while the run is pending, this timer is what guarantees that it ends.
-  const timer = setTimeout(() => {
+  const expire = () =>
     controller.abort(
       new ActionError('timeout', `Timed out: no token within ${seconds} s.`, {
         input: 'timeout-seconds',
         hint: "Entra ID or the network did not answer in time; see the debug log for each attempt, and raise 'timeout-seconds' if your network is slow."
       })
     )
-  }, timeoutMs)
+  const timer = setTimeout(expire, timeoutMs)
   return {
     at: now + timeoutMs,
     signal: controller.signal,
     attemptSignal() {
+      // Synchronous work (a file read, a key decrypted) can outlast the deadline before its timer
+      // gets to run: an attempt never starts after it.
+      if (clock() >= now + timeoutMs) expire()
       const attempt = new AbortController()
       // unref: the deadline keeps the process alive while it matters; this one must not after.
       setTimeout(() => {

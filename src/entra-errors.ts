@@ -278,5 +278,8 @@ export function explainEntraError(
  * Entra appends (they are printed once, on their own lines, from the body's own fields).
  */
 function firstLine(text: string): string {
-  return singleLine(text.split(/\r?\n/)[0].replace(/\s*Trace ID:.*$/s, '')).trim()
+  // Bounded, and without a backtracking regex: a hostile server may send a megabyte of spaces.
+  const line = text.slice(0, 2000).split(/\r?\n/)[0]
+  const ids = line.indexOf('Trace ID:')
+  return singleLine(ids < 0 ? line : line.slice(0, ids)).trim()
 }

@@ -109,13 +109,8 @@ export function parseIdentity(raw: RawInputs, cloud: CloudName, check: <T>(parse
     return undefined
   }
   const notes: string[] = []
-  const fromEnvironment = (input: 'tenant-id' | 'client-id', variable: 'AZURE_TENANT_ID' | 'AZURE_CLIENT_ID') => {
-    const value = raw[input] || raw.azureVariables[variable] || ''
-    if (!raw[input] && value) notes.push(`'${input}' is empty: using ${variable} from the environment (${value}).`)
-    return value
-  }
 
-  const managedIdentity = raw['managed-identity'] ? check(() => parseManagedIdentity(raw), undefined) : undefined
+  const managedIdentity = raw['managed-identity'] ? check(() => parseManagedIdentity(raw, notes), undefined) : undefined
   if (raw['managed-identity'] && !raw['client-id']) {
     // The identity's own token, for the resource in 'scope': no app registration involved.
     if (raw['tenant-id'])
@@ -130,14 +125,20 @@ export function parseIdentity(raw: RawInputs, cloud: CloudName, check: <T>(parse
   // With a federated token file (the webhook's, or one given as input), AKS's AZURE_TENANT_ID and
   // AZURE_CLIENT_ID fill an empty 'tenant-id' or 'client-id', as the Azure SDKs read them.
   const useEnvironmentIds = useEnvironmentFile || Boolean(raw['federated-token-file'])
-  const tenantId = check(
-    () => parseTenantId(useEnvironmentIds ? fromEnvironment('tenant-id', 'AZURE_TENANT_ID') : raw['tenant-id'], useEnvironmentIds),
-    ''
-  )
-  const clientId = check(
-    () => parseClientId(useEnvironmentIds ? fromEnvironment('client-id', 'AZURE_CLIENT_ID') : raw['client-id'], useEnvironmentIds),
-    ''
-  )
+  // GitHub OIDC wins over the AKS file: say so when the AKS variables are there but not used.
+  const aksIgnored = noCredentialInput && hasGithubOidc(raw) && Boolean(raw.azureVariables.AZURE_FEDERATED_TOKEN_FILE)
+  const identifier = (input: 'tenant-id' | 'client-id', variable: 'AZURE_TENANT_ID' | 'AZURE_CLIENT_ID'): Identifier => {
+    const fromEnvironment = useEnvironmentIds && !raw[input] ? (raw.azureVariables[variable] ?? '') : ''
+    if (fromEnvironment) notes.push(`'${input}' is empty: using ${variable} from the environment (${fromEnvironment}).`)
+    return {
+      value: raw[input] || fromEnvironment,
+      label: fromEnvironment ? `${variable} (used because '${input}' is empty)` : `'${input}'`,
+      empty: useEnvironmentIds ? `'${input}' is empty, and so is ${variable}.` : `'${input}' is empty.`,
+      hint: useEnvironmentIds ? AKS_HINT : aksIgnored ? OIDC_OVER_AKS : ''
+    }
+  }
+  const tenantId = check(() => parseTenantId(identifier('tenant-id', 'AZURE_TENANT_ID')), '')
+  const clientId = check(() => parseClientId(identifier('client-id', 'AZURE_CLIENT_ID')), '')
   const credential = check((): CredentialSettings | undefined => {
     if (raw['managed-identity']) {
       if (!managedIdentity) return undefined // reported already
@@ -167,21 +168,34 @@ function hasGithubOidc(raw: RawInputs): boolean {
 
 // On AKS the workload identity webhook sets both from the service account (learn.microsoft.com,
 // "Use Microsoft Entra Workload ID with AKS"): an empty one means the pod is not set up for it.
+const OIDC_OVER_AKS =
+  " AZURE_FEDERATED_TOKEN_FILE is set too, but this job can get a GitHub ID token, so GitHub OIDC is used and the AKS variables are not; remove 'permissions: id-token: write' from the job to use the AKS file."
 const AKS_HINT =
   ' On AKS, the workload identity webhook sets it when the runner pod has the label azure.workload.identity/use: "true" and its service account the annotation azure.workload.identity/client-id.'
 
-function parseTenantId(value: string, fromAks = false): string {
+/** An identifier as the settings got it: its value, and how messages name it. */
+interface Identifier {
+  value: string
+  /** The input, or the variable it came from. */
+  label: string
+  /** The message when there is none. */
+  empty: string
+  /** More for the hint: where else it could have come from. */
+  hint: string
+}
+
+function parseTenantId({ value, label, empty, hint }: Identifier): string {
   if (!value) {
     throw invalidInput(
       'tenant-id',
-      fromAks ? "'tenant-id' is empty, and so is AZURE_TENANT_ID." : "'tenant-id' is empty.",
-      `Set it to the Directory (tenant) ID from the app registration's Overview page (a GUID), or a verified domain such as contoso.onmicrosoft.com; if it comes from a secret or variable, check that it exists.${fromAks ? AKS_HINT : ''}`
+      empty,
+      `Set it to the Directory (tenant) ID from the app registration's Overview page (a GUID), or a verified domain such as contoso.onmicrosoft.com; if it comes from a secret or variable, check that it exists.${hint}`
     )
   }
   if (MULTI_TENANT.has(value.toLowerCase())) {
     throw invalidInput(
       'tenant-id',
-      `'tenant-id' is '${value}', which does not name a tenant.`,
+      `${label} is '${printable(value)}', which does not name a tenant.`,
       'An app-only token is issued by one tenant, the one whose admin granted the permissions: give its Directory (tenant) ID (a GUID) or a verified domain such as contoso.onmicrosoft.com.'
     )
   }
@@ -189,18 +203,17 @@ function parseTenantId(value: string, fromAks = false): string {
   if (DOMAIN.test(value)) return value.toLowerCase()
   throw invalidInput(
     'tenant-id',
-    `'tenant-id' is not a GUID or a domain name: '${printable(value)}'.`,
+    `${label} is not a GUID or a domain name: '${printable(value)}'.`,
     'Use the Directory (tenant) ID, like 72f988bf-86f1-41af-91ab-2d7cd011db47, or a verified domain such as contoso.onmicrosoft.com (letters, digits, hyphens and dots only).'
   )
 }
 
-function parseClientId(value: string, fromAks = false): string {
+function parseClientId({ value, label, empty, hint }: Identifier): string {
   if (isGuid(value)) return value.toLowerCase()
-  const what = value ? `is not a GUID: '${printable(value)}'` : fromAks ? 'is empty, and so is AZURE_CLIENT_ID' : 'is empty'
   throw invalidInput(
     'client-id',
-    `'client-id' ${what}.`,
-    `Set it to the Application (client) ID from the app registration's Overview page, like 00001111-aaaa-2222-bbbb-3333cccc4444 (not the Object ID, not a name).${!value && fromAks ? AKS_HINT : ''}`
+    value ? `${label} is not a GUID: '${printable(value)}'.` : empty,
+    `Set it to the Application (client) ID from the app registration's Overview page, like 00001111-aaaa-2222-bbbb-3333cccc4444 (not the Object ID, not a name).${value ? '' : hint}`
   )
 }
 
@@ -258,7 +271,7 @@ function parseCredential(raw: RawInputs, cloud: CloudName): CredentialSettings {
 }
 
 /** 'managed-identity' and the endpoint the environment offers for it. */
-function parseManagedIdentity(raw: RawInputs): ManagedIdentitySettings {
+function parseManagedIdentity(raw: RawInputs, notes: string[]): ManagedIdentitySettings {
   const value = raw['managed-identity']
   let id: ManagedIdentityId
   if (value.toLowerCase() === 'system') id = { kind: 'system' }
@@ -272,6 +285,11 @@ function parseManagedIdentity(raw: RawInputs): ManagedIdentitySettings {
     )
   }
   const endpoint = parseEndpoint(raw.azureVariables)
+  if (endpoint.kind === 'imds' && raw.azureVariables.IDENTITY_ENDPOINT) {
+    notes.push(
+      'IDENTITY_ENDPOINT is set, but neither IDENTITY_HEADER (App Service, Container Apps) nor IMDS_ENDPOINT (Azure Arc) is: it is not used, and IMDS is asked.'
+    )
+  }
   if (endpoint.kind === 'arc' && id.kind !== 'system') {
     throw invalidInput(
       'managed-identity',

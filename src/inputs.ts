@@ -1,5 +1,6 @@
 import type { Io } from './io.js'
 import { privateKeyLines } from './pem.js'
+import { proxyPassword } from './proxy.js'
 
 /** The inputs of action.yml, as the workflow gave them (trimmed strings, '' when absent). */
 export interface RawInputs {
@@ -92,13 +93,4 @@ export function readInputs(io: Pick<Io, 'getInput' | 'mask' | 'env'>): RawInputs
 /** A value as URLSearchParams writes it in a form body. */
 function formEncoded(value: string): string {
   return new URLSearchParams({ v: value }).toString().slice(2)
-}
-
-/** The password in a proxy URL, decoded, if there is one that can be read. */
-function proxyPassword(value: string | undefined): string {
-  try {
-    return value ? decodeURIComponent(new URL(value.includes('://') ? value : `http://${value}`).password) : ''
-  } catch {
-    return ''
-  }
 }

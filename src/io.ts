@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import { randomUUID } from 'node:crypto'
+import { statSync } from 'node:fs'
 import { ActionError } from './errors.js'
 import { createHttp, type Http } from './http-transport.js'
 import { inert } from './inert-text.js'
@@ -52,27 +53,29 @@ export function createIo(): Io {
     env: process.env,
     mask: value => core.setSecret(value),
     setOutput: (name, value) => {
-      try {
-        core.setOutput(name, value)
-      } catch (error) {
-        // core throws "Missing file at path" when GITHUB_OUTPUT names no file.
-        throw new ActionError('runner', `Cannot write the '${name}' output: GITHUB_OUTPUT names a file that does not exist.`, {
-          hint: 'The runner creates that file for every step; when running the action by hand, set GITHUB_OUTPUT to an existing file, or unset it.',
-          cause: error
+      // core appends synchronously: a FIFO there would block the process for good, a missing file
+      // would throw "Missing file at path". Either is one clear error naming the variable.
+      const problem = runnerFileProblem(process.env.GITHUB_OUTPUT)
+      if (problem) {
+        throw new ActionError('runner', `Cannot write the '${name}' output: GITHUB_OUTPUT names ${problem}.`, {
+          hint: 'The runner creates that file for every step; when running the action by hand, set GITHUB_OUTPUT to an existing file, or unset it.'
         })
       }
+      core.setOutput(name, value)
     },
     writeSummary: async markdown => {
-      if (!process.env.GITHUB_STEP_SUMMARY) {
+      const variable = process.env.GITHUB_STEP_SUMMARY
+      const problem = variable ? runnerFileProblem(variable) : 'no file (GITHUB_STEP_SUMMARY is not set)'
+      if (problem) {
+        // The outputs are written by now: a summary that cannot be written does not undo the step.
         log.warning(
-          "'job-summary' is true, but this runner has no job summary (GITHUB_STEP_SUMMARY is not set); the outputs are written all the same."
+          `'job-summary' is true, but the job summary cannot be written: GITHUB_STEP_SUMMARY names ${problem}. The outputs are written all the same.`
         )
         return
       }
       try {
         await core.summary.addRaw(markdown, true).write()
       } catch (error) {
-        // The outputs are written by now: a summary that cannot be written does not undo the step.
         log.warning(
           `The job summary could not be written (GITHUB_STEP_SUMMARY: ${error instanceof Error ? error.message : String(error)}); the outputs are written all the same.`
         )
@@ -84,5 +87,15 @@ export function createIo(): Io {
     now: Date.now,
     sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
     random: Math.random
+  }
+}
+
+/** Why a runner file (GITHUB_OUTPUT, GITHUB_STEP_SUMMARY) cannot be appended to, or undefined when it can (or is unset). */
+function runnerFileProblem(path: string | undefined): string | undefined {
+  if (!path) return undefined
+  try {
+    return statSync(path).isFile() ? undefined : 'something that is not a regular file'
+  } catch {
+    return 'a file that does not exist'
   }
 }

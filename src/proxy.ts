@@ -42,12 +42,8 @@ function parseProxyUrl(value: string, variable: string): Proxy {
       input: variable,
       hint: `Set ${variable} to http://host:port (user and password percent-encoded, if any), or unset it to connect directly; the action never goes around a proxy it cannot read.`
     })
-  let url: URL
-  try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`)
-  } catch {
-    throw fail('is not a URL')
-  }
+  const url = proxyUrl(value)
+  if (!url) throw fail('is not a URL')
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail(`uses '${url.protocol.slice(0, -1)}', not http or https`)
   if (!url.hostname) throw fail('has no host')
   try {
@@ -57,6 +53,25 @@ function parseProxyUrl(value: string, variable: string): Proxy {
     throw fail('has a user or password that is not valid percent-encoding')
   }
   return { url, variable, address: `${url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}` }
+}
+
+/** A proxy variable's value as a URL (a missing scheme means http://), or undefined. */
+function proxyUrl(value: string): URL | undefined {
+  const text = value.trim()
+  try {
+    return new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`)
+  } catch {
+    return undefined
+  }
+}
+
+/** The password in a proxy variable, decoded, read exactly as the proxy itself will be: it is masked. */
+export function proxyPassword(value: string | undefined): string {
+  try {
+    return value ? decodeURIComponent(proxyUrl(value)?.password ?? '') : ''
+  } catch {
+    return ''
+  }
 }
 
 /** The proxy to use for a URL: none for plain HTTP, for loopback, and for no_proxy matches. */

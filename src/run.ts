@@ -15,7 +15,7 @@ import type { Token } from './token-response.js'
 export async function run(io: Io): Promise<void> {
   const settings = parseSettings(readInputs(io))
   for (const note of settings.notes) io.log.info(note)
-  const deadline = startDeadline(io.now(), settings.timeoutMs)
+  const deadline = startDeadline(io.now, settings.timeoutMs)
   const budget: RetryBudget = { maxAttempts: settings.maxAttempts, deadline: deadline.at, timeoutSeconds: settings.timeoutMs / 1000 }
   const retry = <T>(what: string, attempt: (signal: AbortSignal) => Promise<T>) =>
     withRetry(what, () => attempt(deadline.attemptSignal()), budget, io, io.log)

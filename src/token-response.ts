@@ -28,7 +28,7 @@ export function readTokenResponse(body: Record<string, unknown> | undefined, sen
   if (!body) return { problem: 'a body that is not JSON' }
   const accessToken = body.access_token
   if (typeof accessToken !== 'string' || !accessToken) {
-    return { problem: `JSON without an access_token (fields: ${Object.keys(body).join(', ') || 'none'})` }
+    return { problem: `JSON without an access_token (fields: ${singleLine(Object.keys(body).join(', ')).slice(0, 200) || 'none'})` }
   }
   if (!B64TOKEN.test(accessToken)) return { problem: 'an access_token with characters a bearer token cannot have' }
   // Masking a value of a few characters would blank them out all over the log.

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
 import { annotations, commands, DEMO, leaks, masks, PROXIED_HOST, startE2e } from '../helpers/e2e.js'
+import { itExceptOn } from '../helpers/platform.js'
 
 // What the worst proxy, token or runner can do, run as the runner runs the action (debug on):
 // proxies that never answer, refuse or want credentials; token claims written to inject workflow
@@ -146,10 +149,31 @@ describe('a runner that lacks what an action expects', () => {
     const result = await e2e.run({ 'job-summary': 'true' }, { GITHUB_STEP_SUMMARY: tmpdir() })
     expect(result.code).toBe(0)
     expect(annotations(result, 'warning')).toEqual([
-      expect.stringMatching(/^The job summary could not be written .* the outputs are written/)
+      expect.stringMatching(
+        /the job summary cannot be written: GITHUB_STEP_SUMMARY names something that is not a regular file\. The outputs are written/
+      )
     ])
     expect(result.outputs.token.split('.')).toHaveLength(3)
   })
+
+  itExceptOn('win32', 'named pipes there are not files')(
+    'with GITHUB_OUTPUT naming a named pipe: one error at once, not a step blocked for good',
+    async () => {
+      const dir = makeTempDir('fifo-')
+      try {
+        const fifo = join(dir, 'output')
+        execFileSync('mkfifo', [fifo])
+        const result = await e2e.run({}, { GITHUB_OUTPUT: fifo })
+        expect(result.code).toBe(1)
+        expect(result.ms).toBeLessThan(3000)
+        expect(annotations(result)).toEqual([
+          expect.stringMatching(/^Cannot write the 'token' output: GITHUB_OUTPUT names something that is not a regular file\./)
+        ])
+      } finally {
+        removeTempDir(dir)
+      }
+    }
+  )
 
   it('with GITHUB_OUTPUT naming a missing file: one error naming GITHUB_OUTPUT, and the token nowhere', async () => {
     const result = await e2e.run({}, { GITHUB_OUTPUT: join(tmpdir(), 'graph-token-action-no-such-dir', 'output') })

@@ -318,6 +318,17 @@ describe('a federated token file', () => {
     expect(annotations(result)).toEqual([expect.stringMatching(/is not a regular file/)])
   })
 
+  ;(process.platform === 'linux' ? it : it.skip)(
+    `refuses a file that reports a size of 0 but holds far more (/proc/self/pagemap), reading at most 64 KB${process.platform === 'linux' ? '' : ' (skipped: Linux only)'}`,
+    async () => {
+      const result = await e2e.run({ 'client-secret': undefined, 'federated-token-file': '/proc/self/pagemap', 'timeout-seconds': '5' })
+      expect(result.code).toBe(1)
+      expect(result.ms).toBeLessThan(3000)
+      // Linux refuses a read of pagemap that is not a multiple of 8 bytes; either way, one error at once.
+      expect(annotations(result)).toEqual([expect.stringMatching(/names \(\/proc\/self\/pagemap\) (is larger than 64 KB|cannot be read)/)])
+    }
+  )
+
   it.each([
     ['a missing file', () => join(dir, 'nope'), /names \(.*nope\) does not exist/],
     ['an empty file', () => file('empty', '  \n'), /is empty/],

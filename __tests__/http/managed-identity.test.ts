@@ -220,7 +220,7 @@ describe("Azure Arc's challenge file", () => {
   it.each([
     ['a file outside the folder', (t: string) => `Basic realm=${join(t, '..', 'outside.key')}`, /outside the agent's token folder/],
     ['a file that is not a .key', (t: string) => `Basic realm=${join(t, 'notes.txt')}`, /outside the agent's token folder/],
-    ['a file larger than 4096 bytes', (t: string) => `Basic realm=${join(t, 'big.key')}`, /not a small regular file/],
+    ['a file larger than 4096 bytes', (t: string) => `Basic realm=${join(t, 'big.key')}`, /is too large/],
     ['a file that does not exist', (t: string) => `Basic realm=${join(t, 'gone.key')}`, /cannot be read \(ENOENT\)/],
     ['no Basic realm at all', () => 'Bearer x', /has no Basic realm/]
   ])('refuses %s, so a server cannot make the action send it any file', (_, header, message) => {

@@ -225,7 +225,8 @@ describe('the cost of decrypting an encrypted key', () => {
     expect(keyDerivation(derOf(reencrypt(['-scrypt', '-scrypt_N', '1024', '-scrypt_r', '8', '-scrypt_p', '1'])))).toEqual({
       kdf: 'scrypt',
       cost: 1024,
-      blockSize: 8
+      blockSize: 8,
+      parallelization: 1
     })
     expect(keyDerivation(Buffer.from('not DER'))).toBeUndefined()
   })
@@ -237,6 +238,19 @@ describe('the cost of decrypting an encrypted key', () => {
     expect(Date.now() - started).toBeLessThan(200)
     expect(error.input).toBe('client-certificate')
     expect(error.message).toMatch(/encrypted with 2500000 PBKDF2 iterations \(at most 2000000 are read\)/)
+  })
+
+  it.each([
+    ['scrypt with a large p', ['-scrypt', '-scrypt_N', '16384', '-scrypt_r', '8', '-scrypt_p', '400'], /scrypt with N=16384, r=8, p=400/],
+    ['PBES1 with many iterations', ['-v1', 'PBE-SHA1-3DES', '-iter', '2500000'], /2500000 PBES1 iterations/]
+  ])('refuses %s before decrypting it', (_, options, message) => {
+    const error = failure(`${encrypted.certPem}${reencrypt(options)}`, 'correct horse')
+    expect(error.message).toMatch(message)
+  })
+
+  it('refuses an encrypted key whose key derivation cannot be read', () => {
+    const broken = `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${Buffer.from('not DER at all').toString('base64')}\n-----END ENCRYPTED PRIVATE KEY-----\n`
+    expect(failure(`${encrypted.certPem}${broken}`, 'correct horse').message).toMatch(/a key derivation that cannot be read/)
   })
 
   it('still reads a key with a usual iteration count', () => {

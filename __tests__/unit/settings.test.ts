@@ -508,3 +508,37 @@ describe('Azure Arc', () => {
     ])
   })
 })
+
+describe('where an identifier came from, when it is wrong', () => {
+  const noApp = { 'client-secret': '', 'tenant-id': '', 'client-id': '' }
+  it('names AZURE_TENANT_ID and AZURE_CLIENT_ID when their values are bad', () => {
+    const errors = errorsFor({
+      ...noApp,
+      azureVariables: { AZURE_FEDERATED_TOKEN_FILE: 't', AZURE_TENANT_ID: 'not a tenant', AZURE_CLIENT_ID: 'x' }
+    })
+    expect(errors).toEqual([
+      ['tenant-id', expect.stringMatching(/^AZURE_TENANT_ID \(used because 'tenant-id' is empty\) is not a GUID or a domain name/)],
+      ['client-id', expect.stringMatching(/^AZURE_CLIENT_ID \(used because 'client-id' is empty\) is not a GUID/)]
+    ])
+  })
+
+  it('says that GitHub OIDC won over the AKS variables when tenant-id is missing', () => {
+    const errors = errorsFor({
+      ...noApp,
+      idTokenRequestUrl: 'https://x.test/?a=1',
+      idTokenRequestToken: 'r',
+      azureVariables: { AZURE_FEDERATED_TOKEN_FILE: 't', AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT }
+    })
+    expect(errors[0]).toEqual([
+      'tenant-id',
+      expect.stringMatching(/GitHub OIDC is used and the AKS variables are not; remove 'permissions: id-token: write'/)
+    ])
+  })
+
+  it('notes an IDENTITY_ENDPOINT it does not use', () => {
+    const settings = parseSettings(
+      raw({ ...noApp, 'managed-identity': 'system', azureVariables: { IDENTITY_ENDPOINT: 'http://127.0.0.1:9/x' } })
+    )
+    expect(settings.notes).toEqual([expect.stringMatching(/^IDENTITY_ENDPOINT is set, but neither IDENTITY_HEADER .* nor IMDS_ENDPOINT/)])
+  })
+})

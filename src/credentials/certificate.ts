@@ -161,24 +161,23 @@ function readPrivateKey(text: string, label: string, password: string): { key: K
 // Far above what tools write (OpenSSL 2,048 PBKDF2 iterations; OWASP's 2023 advice 600,000), and
 // about a second of work here: derivation is synchronous and cannot be cut off by the deadline.
 const MAX_PBKDF2_ITERATIONS = 2_000_000
-const MAX_SCRYPT_WORK = 2 ** 20 * 8 // N × r: OpenSSL's default is 2^14 × 8
+const MAX_SCRYPT_WORK = 2 ** 20 * 8 // N × r × p: OpenSSL's default is 2^14 × 8 × 1
 
 /** Refuses an encrypted PKCS#8 key whose key derivation would stall the step (see pkcs8.ts). */
 function checkDerivationCost(text: string): void {
   const der = Buffer.from(text.replace(/-----[^-]+-----|\s/g, ''), 'base64')
   const derivation = keyDerivation(der)
-  const tooCostly =
-    derivation?.kdf === 'pbkdf2'
-      ? !(derivation.iterations <= MAX_PBKDF2_ITERATIONS) &&
-        `${derivation.iterations} PBKDF2 iterations (at most ${MAX_PBKDF2_ITERATIONS} are read)`
-      : derivation?.kdf === 'scrypt'
-        ? !(derivation.cost * derivation.blockSize <= MAX_SCRYPT_WORK) &&
-          `scrypt with N=${derivation.cost}, r=${derivation.blockSize} (N × r at most ${MAX_SCRYPT_WORK})`
-        : false
+  const tooCostly = !derivation
+    ? 'a key derivation that cannot be read from its DER'
+    : derivation.kdf === 'scrypt'
+      ? !(derivation.cost * derivation.blockSize * derivation.parallelization <= MAX_SCRYPT_WORK) &&
+        `scrypt with N=${derivation.cost}, r=${derivation.blockSize}, p=${derivation.parallelization} (N × r × p at most ${MAX_SCRYPT_WORK})`
+      : !(derivation.iterations <= MAX_PBKDF2_ITERATIONS) &&
+        `${derivation.iterations} ${derivation.kdf === 'pbkdf2' ? 'PBKDF2' : 'PBES1'} iterations (at most ${MAX_PBKDF2_ITERATIONS} are read)`
   if (tooCostly) {
     throw invalidInput(
       'client-certificate',
-      `The private key in 'client-certificate' is encrypted with ${tooCostly}, which would take minutes to decrypt.`,
+      `The private key in 'client-certificate' is encrypted with ${tooCostly}, which could take minutes to decrypt.`,
       'Export it again with the usual settings: openssl pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out encrypted.pem.'
     )
   }

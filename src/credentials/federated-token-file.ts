@@ -1,6 +1,7 @@
-import { readFileSync, statSync } from 'node:fs'
 import { ActionError, invalidInput } from '../errors.js'
+import { singleLine } from '../inert-text.js'
 import type { Io } from '../io.js'
+import { readSmallFile } from '../small-file.js'
 import { claimText, type AssertionProvider } from './federated.js'
 
 // A JWT is a few KB; a larger file is not a token file (and is not read into memory whole).
@@ -19,48 +20,46 @@ export function federatedTokenFile(
   io: Pick<Io, 'mask'>
 ): AssertionProvider {
   const named = origin === 'federated-token-file' ? "'federated-token-file'" : 'AZURE_FEDERATED_TOKEN_FILE'
-  const fail = (what: string, hint: string) => invalidInput(origin, `The federated token file ${named} names (${path}) ${what}.`, hint)
+  const fail = (what: string, hint: string) =>
+    invalidInput(origin, `The federated token file ${named} names (${singleLine(path)}) ${what}.`, hint)
+  const HINTS = {
+    missing:
+      origin === 'federated-token-file'
+        ? 'Give the path of a file the runner can read, holding the JWT; on AKS, the workload identity webhook mounts it at /var/run/secrets/azure/tokens/azure-identity-token.'
+        : 'The AKS workload identity webhook sets it, and mounts the file, for a runner pod with the label azure.workload.identity/use: "true" whose service account has the annotation azure.workload.identity/client-id; check the pod template.',
+    shape: 'The file must hold one signed JWT (three base64url parts joined by dots, a few KB), nothing else.'
+  }
   let masked = ''
-  const read = (text: () => string): string => {
-    let token: string
-    try {
-      token = text().trim()
-    } catch (error) {
-      if (error instanceof ActionError) throw error
-      const code = (error as { code?: string }).code
-      throw fail(
-        code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? 'error'})`,
-        origin === 'federated-token-file'
-          ? 'Give the path of a file the runner can read, holding the JWT; on AKS, the workload identity webhook mounts it at /var/run/secrets/azure/tokens/azure-identity-token.'
-          : 'The AKS workload identity webhook sets it, and mounts the file, for a runner pod with the label azure.workload.identity/use: "true" whose service account has the annotation azure.workload.identity/client-id; check the pod template.'
-      )
+  /** The token in the file now; each failure names the input. */
+  const read = (): string => {
+    const file = readSmallFile(path, MAX_TOKEN_FILE_BYTES)
+    if ('problem' in file) {
+      const what = {
+        missing: 'does not exist',
+        unreadable: `cannot be read (${file.code ?? 'error'})`,
+        'not a regular file': 'is not a regular file',
+        'too large': 'is larger than 64 KB'
+      }[file.problem]
+      throw fail(what, file.problem === 'missing' || file.problem === 'unreadable' ? HINTS.missing : HINTS.shape)
     }
+    const token = file.text.trim()
     if (!token) throw fail('is empty', 'The file must hold one JWT; the kubelet writes it when the pod starts.')
-    if (!JWS_COMPACT.test(token))
-      throw fail('does not hold a JWT', 'The file must hold one signed JWT (three base64url parts joined by dots), nothing else.')
+    if (!JWS_COMPACT.test(token)) throw fail('does not hold a JWT', HINTS.shape)
     // Masked when first read, and again whenever the kubelet has written a new one.
     if (token !== masked) io.mask(token)
     masked = token
     return token
   }
-  const contents = () => {
-    const stat = statSync(path)
-    // A FIFO or a device (/dev/zero) would block or never end the read: only a regular file is read.
-    if (!stat.isFile())
-      throw fail('is not a regular file', 'Give the path of the file that holds the token, not a directory, pipe or device.')
-    if (stat.size > MAX_TOKEN_FILE_BYTES) throw fail('is larger than 64 KB', 'The file must hold one JWT, which is a few KB.')
-    return readFileSync(path, 'utf8')
-  }
 
   // Before any request: the file is there, readable, and holds a JWT.
-  read(contents)
+  read()
 
   return {
     label: `the federated token file in ${named}`,
     tokenName: `The token in ${named}`,
     async assertion() {
       try {
-        return read(contents)
+        return read()
       } catch (error) {
         if (!(error instanceof ActionError)) throw error
         throw new ActionError('id-token', `${error.message} It was readable when the run started.`, {

@@ -1,4 +1,3 @@
-import { readFileSync, statSync } from 'node:fs'
 import { dirname, extname, join, resolve } from 'node:path'
 import { ActionError } from '../errors.js'
 import { describeBody, parseJson, type HttpRequest, type HttpResponse } from '../http-transport.js'
@@ -7,6 +6,7 @@ import type { Io } from '../io.js'
 import { singleLine } from '../inert-text.js'
 import { parseRetryAfter } from '../retry.js'
 import { shellQuote } from '../shell-quote.js'
+import { readSmallFile } from '../small-file.js'
 import { readTokenResponse, type Token } from '../token-response.js'
 
 // A machine without a managed identity endpoint drops the connection attempt silently; the Azure
@@ -119,15 +119,12 @@ export function readArcChallenge(header: string | string[] | undefined, director
   if (dirname(path) !== resolve(directory) || extname(path) !== '.key') {
     throw fail(`names a file outside the agent's token folder (${singleLine(realm).slice(0, 200)})`)
   }
-  let content: string
-  try {
-    const stat = statSync(path)
-    if (!stat.isFile() || stat.size > MAX_ARC_KEY_BYTES) throw fail('names a file that is not a small regular file')
-    content = readFileSync(path, 'utf8').trim()
-  } catch (error) {
-    if (error instanceof ActionError) throw error
-    throw fail(`names a file that cannot be read (${(error as { code?: string }).code ?? 'error'})`)
-  }
+  const file = readSmallFile(path, MAX_ARC_KEY_BYTES)
+  if ('problem' in file)
+    throw fail(
+      `names a file that ${file.problem === 'missing' || file.problem === 'unreadable' ? `cannot be read (${file.code ?? 'error'})` : `is ${file.problem}`}`
+    )
+  const content = file.text.trim()
   if (!/^[\x21-\x7e]+$/.test(content)) throw fail('names a file whose content cannot go in a header')
   return content
 }
