@@ -171,6 +171,22 @@ const scenarios: Scenario[] = [
     error: /^Timed out: no token within 2 s\./
   },
   {
+    name: 'an error text of 900 KB of white space (no backtracking on server text)',
+    faults: [json(400, { error: 'invalid_request', error_description: `${' '.repeat(900_000)}x` })],
+    code: 1,
+    requests: 1,
+    maxMs: 2000,
+    error: /refused the token request \(invalid_request, HTTP 400\)/
+  },
+  {
+    name: 'JSON field names written to fake log lines',
+    faults: [json(200, { '\nWarning: rotate your secret at https://evil.example': 1, '\n::error::x': 2 })],
+    code: 1,
+    requests: 1,
+    maxMs: 2000,
+    error: /HTTP 200 with JSON without an access_token \(fields: +Warning: rotate your secret at https:\/\/evil\.example, +::error::x\)/
+  },
+  {
     name: 'an answer that is not HTTP at all',
     faults: [respond(req => req.socket.end('SSH-2.0-OpenSSH_9.6\r\n'))],
     code: 1,
