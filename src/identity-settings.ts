@@ -166,10 +166,11 @@ function hasGithubOidc(raw: RawInputs): boolean {
   return Boolean(raw.idTokenRequestUrl && raw.idTokenRequestToken)
 }
 
-// On AKS the workload identity webhook sets both from the service account (learn.microsoft.com,
-// "Use Microsoft Entra Workload ID with AKS"): an empty one means the pod is not set up for it.
+// GitHub OIDC is chosen before the AKS file, so an AKS pod with id-token: write ignores the file.
 const OIDC_OVER_AKS =
   " AZURE_FEDERATED_TOKEN_FILE is set too, but this job can get a GitHub ID token, so GitHub OIDC is used and the AKS variables are not; remove 'permissions: id-token: write' from the job to use the AKS file."
+// On AKS the workload identity webhook sets both from the service account (learn.microsoft.com,
+// "Use Microsoft Entra Workload ID with AKS"): an empty one means the pod is not set up for it.
 const AKS_HINT =
   ' On AKS, the workload identity webhook sets it when the runner pod has the label azure.workload.identity/use: "true" and its service account the annotation azure.workload.identity/client-id.'
 
@@ -320,23 +321,32 @@ function parseEndpoint(env: RawInputs['azureVariables']): ManagedIdentityEndpoin
 
 /** A managed identity endpoint: plain http is normal there, since it never leaves the machine. */
 function parseLocalUrl(variable: string, value: string): string {
-  const fail = (what: string) =>
-    new ActionError('invalid-input', `${variable} ${what}.`, {
-      input: variable,
-      hint: `Azure sets ${variable} for the managed identity endpoint of this machine; something in the job changed it. Unset it, or give an http(s) URL.`
-    })
+  return parseVariableUrl(variable, value, {
+    hint: `Azure sets ${variable} for the managed identity endpoint of this machine; something in the job changed it. Unset it, or give an http(s) URL.`,
+    plainHttpTo: host => isLoopback(host) || host === IMDS_ADDRESS,
+    plainHttpElsewhere: 'off this machine'
+  })
+}
+
+/**
+ * A URL from an environment variable that the action sends a secret to (the OIDC request token,
+ * IDENTITY_HEADER): http or https, no credentials in it, and plain http only to the hosts allowed.
+ */
+function parseVariableUrl(
+  variable: string,
+  value: string,
+  rules: { hint: string; plainHttpTo: (hostname: string) => boolean; plainHttpElsewhere: string }
+): string {
+  const fail = (what: string) => new ActionError('invalid-input', `${variable} ${what}.`, { input: variable, hint: rules.hint })
   let url: URL
   try {
     url = new URL(value)
   } catch {
     throw fail('is not a URL')
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail(`uses '${url.protocol.slice(0, -1)}', not http`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail(`uses '${url.protocol.slice(0, -1)}', not https`)
   if (url.username || url.password) throw fail('must not contain credentials')
-  // Plain http is how the platform serves it on the machine itself; never to anywhere else.
-  if (url.protocol === 'http:' && !isLoopback(url.hostname) && url.hostname !== IMDS_ADDRESS) {
-    throw fail(`is plain http to ${url.host}, off this machine`)
-  }
+  if (url.protocol === 'http:' && !rules.plainHttpTo(url.hostname)) throw fail(`is plain http to ${url.host}, ${rules.plainHttpElsewhere}`)
   return url.href
 }
 
@@ -371,19 +381,9 @@ function parseAudience(value: string): string {
 
 /** The runner's OIDC URL: the request token goes to it, so never in clear text off the machine. */
 function parseIdTokenRequestUrl(value: string): string {
-  const fail = (what: string) =>
-    new ActionError('invalid-input', `ACTIONS_ID_TOKEN_REQUEST_URL ${what}.`, {
-      input: 'ACTIONS_ID_TOKEN_REQUEST_URL',
-      hint: 'The runner sets it for jobs with `permissions: id-token: write`; something in this job overwrote it. Remove whatever sets it, or unset it to use another credential.'
-    })
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw fail('is not a URL')
-  }
-  if (url.protocol === 'http:' && !isLoopback(url.hostname))
-    throw fail(`is plain http to ${url.host}, which would send the request token in clear text`)
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw fail(`uses '${url.protocol.slice(0, -1)}', not https`)
-  return url.href
+  return parseVariableUrl('ACTIONS_ID_TOKEN_REQUEST_URL', value, {
+    hint: 'The runner sets it for jobs with `permissions: id-token: write`; something in this job overwrote it. Remove whatever sets it, or unset it to use another credential.',
+    plainHttpTo: isLoopback,
+    plainHttpElsewhere: 'which would send the request token in clear text'
+  })
 }

@@ -1,5 +1,6 @@
 import { checkRequiredRoles, inspectToken, rolelessWarning, type Principal } from './claims.js'
 import { isGraphScope } from './clouds.js'
+import type { Retry } from './credentials/credential.js'
 import { createCredential } from './credentials/index.js'
 import { startDeadline } from './deadline.js'
 import { readInputs } from './inputs.js'
@@ -40,7 +41,7 @@ export async function run(io: Io): Promise<void> {
  * A token from the source the settings chose: the Entra token endpoint, or a managed identity.
  * async, so that a credential refused while it is built rejects through the deadline's bound too.
  */
-async function acquire(settings: Settings, io: Io, retry: Parameters<typeof createCredential>[3]): Promise<Token> {
+async function acquire(settings: Settings, io: Io, retry: Retry): Promise<Token> {
   const { source } = settings
   if (source.kind === 'managed-identity') {
     // A managed identity endpoint takes the resource, not a scope (learn.microsoft.com, "How to use
