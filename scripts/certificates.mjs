@@ -74,71 +74,55 @@ export function createServerTls(dir, extraNames = []) {
   return { caPath, ca: readFileSync(caPath, 'utf8'), key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') }
 }
 
+const DAY_MS = 86_400_000
+
+/** An instant as `openssl ca -startdate/-enddate` takes it: YYYYMMDDHHMMSSZ. */
+function opensslDate(ms) {
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z')
+}
+
 /**
  * A client certificate and its key, as a user would store them in one secret.
- * options: subject, type ('rsa' | 'ec'), bits, days, notBefore/notAfter ('YYYYMMDDHHMMSSZ'),
- * keyFormat ('pkcs8' | 'pkcs1' | 'encrypted' | 'encrypted-pkcs1': legacy Proc-Type/DEK-Info PEM), password, issuer (another result, to make a chain).
+ * Its validity is relative to `now` (epoch ms, default the real clock): a test on a fake clock
+ * passes its own `now`, so the certificate is valid on that clock whatever today's date is.
+ * options: now, subject, type ('rsa' | 'ec'), bits, validFromDays (default -1) and days (valid
+ * until now + days; negative for an expired one), keyFormat ('pkcs8' | 'pkcs1' | 'encrypted' |
+ * 'encrypted-pkcs1': legacy Proc-Type/DEK-Info PEM), password, issuer (another result, to make a chain).
  */
 export function createClientCertificate(dir, name, options = {}) {
-  const { subject = `/CN=${name}`, type, bits, days = 365, notBefore, notAfter, keyFormat = 'pkcs8', password, issuer } = options
+  const {
+    now = Date.now(),
+    subject = `/CN=${name}`,
+    type,
+    bits,
+    validFromDays = -1,
+    days = 365,
+    keyFormat = 'pkcs8',
+    password,
+    issuer
+  } = options
   const keyPath = newKey(dir, name, { type, bits })
   const certPath = join(dir, `${name}.crt`)
-  if (notBefore || notAfter) {
-    // Only `openssl ca` can set arbitrary dates with OpenSSL 3.0. Its database lives in the caller's
-    // directory, and the configuration names its files relative to it (cwd), since a backslash in
-    // a Windows path would be an escape in an openssl configuration file.
-    const csr = join(dir, `${name}.csr`)
-    openssl(['req', '-new', '-key', keyPath, '-out', csr, '-subj', subject])
-    const db = join(dir, `${name}-ca-db`)
-    mkdirSync(db)
-    writeFileSync(join(db, 'index.txt'), '')
-    writeFileSync(join(db, 'serial'), '01\n')
-    writeFileSync(
-      join(db, 'ca.cnf'),
-      `[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=p\nunique_subject=no\n[p]\ncommonName=supplied\n`
-    )
-    openssl(
-      [
-        'ca',
-        '-batch',
-        '-config',
-        join(db, 'ca.cnf'),
-        '-selfsign',
-        '-keyfile',
-        keyPath,
-        '-in',
-        csr,
-        '-startdate',
-        notBefore,
-        '-enddate',
-        notAfter,
-        '-out',
-        certPath,
-        '-notext'
-      ],
-      db
-    )
-  } else if (issuer) {
-    const csr = join(dir, `${name}.csr`)
-    openssl(['req', '-new', '-key', keyPath, '-out', csr, '-subj', subject])
-    openssl([
-      'x509',
-      '-req',
-      '-in',
-      csr,
-      '-CA',
-      issuer.certPath,
-      '-CAkey',
-      issuer.keyPath,
-      '-CAcreateserial',
-      '-out',
-      certPath,
-      '-days',
-      String(days)
-    ])
-  } else {
-    openssl(['req', '-x509', '-key', keyPath, '-out', certPath, '-days', String(days), '-subj', subject])
-  }
+  // Only `openssl ca` can set arbitrary dates with OpenSSL 3.0. Its database lives in the caller's
+  // directory, and the configuration names its files relative to it (cwd), since a backslash in
+  // a Windows path would be an escape in an openssl configuration file.
+  const csr = join(dir, `${name}.csr`)
+  openssl(['req', '-new', '-key', keyPath, '-out', csr, '-subj', subject])
+  const db = join(dir, `${name}-ca-db`)
+  mkdirSync(db)
+  writeFileSync(join(db, 'index.txt'), '')
+  writeFileSync(join(db, 'serial'), '01\n')
+  writeFileSync(
+    join(db, 'ca.cnf'),
+    `[ca]\ndefault_ca=d\n[d]\ndatabase=index.txt\nnew_certs_dir=.\nserial=serial\ndefault_md=sha256\npolicy=p\nunique_subject=no\nx509_extensions=x\n` +
+      `[p]\ncommonName=supplied\n[x]\nbasicConstraints=${issuer ? 'CA:FALSE' : 'CA:TRUE'}\nsubjectKeyIdentifier=hash\n`
+  )
+  const signer = issuer ? ['-cert', issuer.certPath, '-keyfile', issuer.keyPath] : ['-selfsign', '-keyfile', keyPath]
+  const dates = ['-startdate', opensslDate(now + validFromDays * DAY_MS), '-enddate', opensslDate(now + days * DAY_MS)]
+  openssl(['ca', '-batch', '-config', join(db, 'ca.cnf'), ...signer, '-in', csr, ...dates, '-out', certPath, '-notext'], db)
   // Other key formats come from Node's crypto, not openssl: LibreSSL (macOS's openssl) has no
   // `rsa -traditional`, and both write the same standard PEM.
   let keyPem = readFileSync(keyPath, 'utf8')

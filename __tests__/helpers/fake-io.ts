@@ -12,7 +12,17 @@ export interface FakeIo extends Io {
   printed(): string
 }
 
-export const START = Date.parse('2026-11-25T10:00:00Z')
+/**
+ * The fake clock's start. Nothing may depend on today's date: set TEST_CLOCK_START (any instant
+ * Date.parse reads) to run the suites a year ahead or back (CONTRIBUTING, "Time in tests").
+ */
+export const START = clockStart(process.env.TEST_CLOCK_START)
+
+function clockStart(value: string | undefined): number {
+  const start = Date.parse(value || '2026-11-25T10:00:00Z')
+  if (Number.isNaN(start)) throw new Error(`TEST_CLOCK_START is '${value}', which is not a date`)
+  return start
+}
 
 export function fakeIo(inputs: Record<string, string> = {}, options: { env?: Record<string, string>; http?: Http } = {}): FakeIo {
   let now = START

@@ -37,8 +37,10 @@ function io(inputs: Record<string, string>, env: Record<string, string> = {}) {
 }
 
 afterEach(() => {
-  expect(nock.pendingMocks()).toEqual([])
+  // Cleared first: a test that failed must not leave its mocks to fail the tests after it.
+  const pending = nock.pendingMocks()
   nock.cleanAll()
+  expect(pending).toEqual([])
 })
 
 describe("a managed identity's own token", () => {

@@ -6,7 +6,7 @@ import { run } from '../../src/run.js'
 import { USER_AGENT } from '../../src/version.js'
 import { createClientCertificate } from '../../scripts/certificates.mjs'
 import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
-import { CLIENT, fakeIo, fakeJwt, SECRET, TENANT } from '../helpers/fake-io.js'
+import { CLIENT, fakeIo, fakeJwt, SECRET, START, TENANT } from '../helpers/fake-io.js'
 import { entraError } from '../fixtures/entra-errors.js'
 
 const LOGIN = 'https://login.microsoftonline.com'
@@ -44,8 +44,10 @@ async function failure(promise: Promise<unknown>): Promise<ActionError> {
 }
 
 afterEach(() => {
-  expect(nock.pendingMocks()).toEqual([])
+  // Cleared first: a test that failed must not leave its mocks to fail the tests after it.
+  const pending = nock.pendingMocks()
   nock.cleanAll()
+  expect(pending).toEqual([])
 })
 
 describe('the token request', () => {
@@ -79,14 +81,14 @@ describe('the token request', () => {
     expect(fake.outputs).toEqual({
       token: TOKEN,
       'expires-in': '4521',
-      'expires-on': '2026-11-25T11:15:21Z',
+      'expires-on': new Date(START + 4521_000).toISOString().replace('.000Z', 'Z'),
       'tenant-id': TENANT,
       roles: 'User.Read.All'
     })
     expect(fake.logs.filter(l => l.level === 'info')).toEqual([
       {
         level: 'info',
-        message: `Got a token for app 'Release bot' (${CLIENT}) in tenant ${TENANT}, scope https://graph.microsoft.com/.default, roles: User.Read.All; it expires at 2026-11-25T11:15:21Z (in 75 min).`
+        message: `Got a token for app 'Release bot' (${CLIENT}) in tenant ${TENANT}, scope https://graph.microsoft.com/.default, roles: User.Read.All; it expires at ${new Date(START + 4521_000).toISOString().replace('.000Z', 'Z')} (in 75 min).`
       }
     ])
     expect(fake.printed()).not.toContain(TOKEN)
@@ -215,7 +217,7 @@ describe('certificate credential', () => {
   beforeAll(() => {
     const dir = makeTempDir('cert-http-')
     try {
-      pem = createClientCertificate(dir, 'http').pem
+      pem = createClientCertificate(dir, 'http', { now: START }).pem
     } finally {
       removeTempDir(dir)
     }

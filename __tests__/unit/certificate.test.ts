@@ -24,26 +24,27 @@ let plain: Made,
   expired: Made,
   future: Made,
   soon: Made
-let NOW: number
+// The fake clock's instant: every certificate below is made valid (or not) relative to it.
+const NOW = START
+const at = (days: number) => new Date(NOW + days * 86_400_000).toISOString()
 
 beforeAll(() => {
   const dir = makeTempDir('cert-unit-')
   try {
-    plain = createClientCertificate(dir, 'plain', { subject: '/CN=graph-token-action test' })
-    other = createClientCertificate(dir, 'other')
-    pkcs1 = createClientCertificate(dir, 'pkcs1', { keyFormat: 'pkcs1' })
-    encrypted = createClientCertificate(dir, 'encrypted', { keyFormat: 'encrypted', password: 'correct horse' })
-    ec = createClientCertificate(dir, 'ec', { type: 'ec' })
-    weak = createClientCertificate(dir, 'weak', { bits: 1024 })
-    ca = createClientCertificate(dir, 'ca', { subject: '/CN=Test Issuing CA' })
-    leaf = createClientCertificate(dir, 'leaf', { issuer: ca, subject: '/CN=leaf' })
-    expired = createClientCertificate(dir, 'expired', { notBefore: '20200101000000Z', notAfter: '20210101000000Z' })
-    future = createClientCertificate(dir, 'future', { notBefore: '20990101000000Z', notAfter: '20991231000000Z' })
-    soon = createClientCertificate(dir, 'soon', { days: 10 })
+    plain = createClientCertificate(dir, 'plain', { now: NOW, subject: '/CN=graph-token-action test' })
+    other = createClientCertificate(dir, 'other', { now: NOW, now: NOW })
+    pkcs1 = createClientCertificate(dir, 'pkcs1', { now: NOW, keyFormat: 'pkcs1' })
+    encrypted = createClientCertificate(dir, 'encrypted', { now: NOW, keyFormat: 'encrypted', password: 'correct horse' })
+    ec = createClientCertificate(dir, 'ec', { now: NOW, type: 'ec' })
+    weak = createClientCertificate(dir, 'weak', { now: NOW, bits: 1024 })
+    ca = createClientCertificate(dir, 'ca', { now: NOW, subject: '/CN=Test Issuing CA' })
+    leaf = createClientCertificate(dir, 'leaf', { now: NOW, issuer: ca, subject: '/CN=leaf' })
+    expired = createClientCertificate(dir, 'expired', { now: NOW, validFromDays: -400, days: -30 })
+    future = createClientCertificate(dir, 'future', { now: NOW, validFromDays: 365, days: 730 })
+    soon = createClientCertificate(dir, 'soon', { now: NOW, days: 10 })
   } finally {
     removeTempDir(dir)
   }
-  NOW = Date.now()
 })
 
 function failure(pem: string, password = ''): ActionError {
@@ -119,11 +120,11 @@ describe('loadCertificate rejects, naming the input', () => {
   })
 
   it('an expired certificate, giving the date', () => {
-    expect(failure(expired.pem).message).toMatch(/\(CN=expired\) expired on 2021-01-01T00:00:00.000Z/)
+    expect(failure(expired.pem).message).toContain(`(CN=expired) expired on ${at(-30)}`)
   })
 
   it('a certificate not valid yet, giving the date', () => {
-    expect(failure(future.pem).message).toMatch(/is not valid before 2099-01-01T00:00:00.000Z/)
+    expect(failure(future.pem).message).toContain(`is not valid before ${at(365)}`)
   })
 
   it('never with key material in the message', () => {
@@ -179,7 +180,7 @@ describe('certificateCredential', () => {
     const info = loadCertificate(soon.pem, '', NOW)
     certificateCredential(info, CLIENT, { ...io, now: () => NOW })
     expect(io.logs).toEqual([
-      { level: 'warning', message: expect.stringMatching(new RegExp(`expires on ${info.validTo.toISOString()}, in 9 days`)) }
+      { level: 'warning', message: expect.stringMatching(new RegExp(`expires on ${info.validTo.toISOString()}, in 10 days`)) }
     ])
     const quiet = fakeIo()
     certificateCredential(loadCertificate(plain.pem, '', NOW), CLIENT, { ...quiet, now: () => NOW })
