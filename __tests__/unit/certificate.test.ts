@@ -32,7 +32,7 @@ beforeAll(() => {
   const dir = makeTempDir('cert-unit-')
   try {
     plain = createClientCertificate(dir, 'plain', { now: NOW, subject: '/CN=graph-token-action test' })
-    other = createClientCertificate(dir, 'other', { now: NOW, now: NOW })
+    other = createClientCertificate(dir, 'other', { now: NOW })
     pkcs1 = createClientCertificate(dir, 'pkcs1', { now: NOW, keyFormat: 'pkcs1' })
     encrypted = createClientCertificate(dir, 'encrypted', { now: NOW, keyFormat: 'encrypted', password: 'correct horse' })
     ec = createClientCertificate(dir, 'ec', { now: NOW, type: 'ec' })
