@@ -1,6 +1,8 @@
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
+  // The end-to-end suites run dist/: it is rebuilt first when src/ is newer (helpers/fresh-dist.mjs).
+  globalSetup: '<rootDir>/__tests__/helpers/fresh-dist.mjs',
   // nock must patch node:https before the code under test is linked: Jest builds an ES module's
   // view of node:https as a copy of its exports at link time, so a later patch would not reach it.
   setupFilesAfterEnv: ['<rootDir>/__tests__/helpers/nock-setup.cjs'],

@@ -5,6 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { bundleArgs } from './bundle.mjs'
 import { nodeBinary, ROOT } from './runner.mjs'
 import { exitOnSignals, makeTempDir, removeTempDir } from './temp.mjs'
 
@@ -16,13 +17,6 @@ exitOnSignals()
 const tool = (...path) => join(ROOT, 'node_modules', ...path)
 const env = { ...process.env, NODE_COMPILE_CACHE: tool('.cache', 'node-compile-cache') }
 const node = (args, options = {}) => spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit', env, ...options })
-
-/** `npm run bundle` as package.json defines it, so there is one definition of the build. */
-function bundleArgs() {
-  const [command, ...args] = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.bundle.split(' ')
-  if (command !== 'ncc') throw new Error(`scripts/test.mjs runs the bundle script with ncc, but it starts with '${command}'`)
-  return [tool('@vercel', 'ncc', 'dist', 'ncc', 'cli.js'), ...args]
-}
 
 const checks = [
   ['type check', [tool('typescript', 'bin', 'tsc'), '-p', '.']],
@@ -68,7 +62,7 @@ try {
       '--reporters=default',
       `--reporters=${join(ROOT, 'scripts', 'jest-totals-reporter.mjs')}`
     ],
-    { env: { ...env, JEST_TOTALS_FILE: totalsFile } }
+    { env: { ...env, JEST_TOTALS_FILE: totalsFile, DIST_JUST_BUILT: '1' } }
   )
   let totals
   try {
@@ -93,12 +87,12 @@ try {
           '--experimental-vm-modules',
           '--disable-warning=ExperimentalWarning',
           tool('jest', 'bin', 'jest.js'),
-          '--silent',
-          '--reporters=summary',
           join('__tests__', 'unit'),
-          join('__tests__', 'http')
+          join('__tests__', 'http'),
+          '--silent',
+          '--reporters=summary'
         ],
-        { env: { ...env, TEST_CLOCK_START: when } }
+        { env: { ...env, TEST_CLOCK_START: when, DIST_JUST_BUILT: '1' } }
       )
       const ok = run.status === 0
       console.log(`${ok ? 'ok' : 'FAILED'}: the unit and HTTP suites with the fake clock ${name} (TEST_CLOCK_START=${when})`)
