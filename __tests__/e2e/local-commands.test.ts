@@ -2,11 +2,12 @@
 // `npm run local-action` (scripts/local-action.mjs), each as a child process with its own
 // temporary directory, which must be empty again when it ends, whether it succeeded or not.
 import { afterEach, describe, expect, it } from '@jest/globals'
-import { spawn } from 'node:child_process'
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DEMO } from '../../scripts/entra-simulator.mjs'
-import { baseEnv, exitStatus, ROOT, runAction } from '../../scripts/runner.mjs'
+import { createClientCertificate, findOpenssl } from '../../scripts/certificates.mjs'
+import { baseEnv, exitStatus, ROOT, runAction, unescapeCommandValue } from '../../scripts/runner.mjs'
 import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
 import { itExceptOn } from '../helpers/platform.js'
 
@@ -131,6 +132,41 @@ describe('npm start', () => {
       `npm start: CLIENT_CERTIFICATE_FILE is ${missing}, but there is no such file. Set it to the PEM file with the certificate and its private key.`
     )
     expect(ran.stdout).toBe('')
+  })
+
+  it("refuses a .pfx (binary) certificate file in one line with the action's own PEM hint, printing no byte of it", async () => {
+    const dir = tempDir('pfx-')
+    const made = createClientCertificate(dir, 'bot', { subject: '/CN=bot' })
+    const pfx = join(dir, 'cert.pfx')
+    execFileSync(findOpenssl()!, ['pkcs12', '-export', '-in', made.certPath, '-inkey', made.keyPath, '-out', pfx, '-passout', 'pass:'])
+    const bytes = readFileSync(pfx)
+    const ran = await command('local-run.mjs', { TENANT_ID: DEMO.tenantId, CLIENT_ID: DEMO.clientId, CLIENT_CERTIFICATE_FILE: pfx })
+    expectExit(ran, 1)
+    const line = expectOneLine(ran, 'npm start')
+    expect(ran.stdout).toBe('')
+    // The action, given the same bytes as text (without the NULs no input can hold), says the same.
+    const action = await runAction({
+      inputs: {
+        'tenant-id': DEMO.tenantId,
+        'client-id': DEMO.clientId,
+        'client-certificate': bytes.toString('latin1').replace(/\0/g, ''),
+        // Never reached: the input is refused first; a closed loopback port if it were not.
+        'authority-host': 'https://127.0.0.1:9'
+      }
+    })
+    expect(action.code).toBe(1)
+    const error = action.stdout.split('\n').find((l: string) => l.startsWith('::error'))!
+    const hint = /Give the certificate and its private key as PEM \(for a \.pfx: [^)]*\)[^%]*\./.exec(unescapeCommandValue(error))?.[0]
+    expect(hint).toBeDefined()
+    expect(line).toBe(`npm start: CLIENT_CERTIFICATE_FILE is ${pfx}, a binary file, not PEM text. ${hint}`)
+    // No run of the file's bytes, however decoded, in what either printed (the runner consumes
+    // ::add-mask:: lines: the action registers the input as a secret).
+    const shown = (text: string) => text.replace(/^::add-mask::.*$/gm, '')
+    for (const printed of [ran.stdout + ran.stderr, shown(action.stdout) + action.stderr]) {
+      for (const encoding of ['latin1', 'utf8', 'base64', 'hex'] as const) {
+        expect(printed).not.toContain(bytes.subarray(0, 6).toString(encoding))
+      }
+    }
   })
 
   itExceptOn('win32', "Git for Windows' openssl is found outside PATH")(
