@@ -72,9 +72,7 @@ export async function withRetry<T>(
     throw new ActionError(
       'timeout',
       `${capitalized(what)}: all ${attemptsText(count.used)} that 'max-attempts' allows were used already.`,
-      {
-        input: 'max-attempts'
-      }
+      { input: 'max-attempts', hint: 'Run again later, or raise max-attempts.' }
     )
   }
   for (;;) {
