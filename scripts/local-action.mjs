@@ -11,6 +11,7 @@
 // debugging loop on the sources.
 import { spawn } from 'node:child_process'
 import { existsSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { delimiter, dirname, join } from 'node:path'
 import { createServerTls, OpensslMissingError } from './certificates.mjs'
 import { DEMO, startEntraSimulator } from './entra-simulator.mjs'
@@ -21,7 +22,7 @@ const LOCAL_ACTION = join(ROOT, 'node_modules', '@github', 'local-action', 'bin'
 const DOTENV = join(ROOT, '.env')
 
 exitOnSignals()
-const dir = makeTempDir('local-action-')
+const dir = socketSafeTempDir()
 try {
   const useDotenv = existsSync(DOTENV) && !process.argv.includes('--simulator')
   process.exitCode = useDotenv ? await localAction(DOTENV) : await againstSimulator()
@@ -55,6 +56,27 @@ async function againstSimulator() {
   } finally {
     await simulator.close()
   }
+}
+
+/**
+ * The run's temporary directory, which becomes the TMPDIR of local-action and tsx. tsx listens on
+ * a Unix socket at TMPDIR/tsx-UID/PID.pipe, and a socket path holds at most 107 bytes on Linux
+ * and 103 on macOS (sun_path of 108 and 104 bytes with its NUL: unix(7), macOS <sys/un.h>); a
+ * longer one fails with "listen EINVAL". So the directory goes under the system's temporary
+ * directory when the longest socket path fits there, and under /tmp otherwise. Windows uses
+ * named pipes, which have no such limit.
+ */
+function socketSafeTempDir() {
+  const prefix = 'local-action-'
+  const limit = process.platform === 'darwin' ? 103 : 107
+  // mkdtemp adds six characters; a PID has at most seven digits (Linux pid_max is at most 2^22).
+  const longest = base => join(base, `graph-token-action-${prefix}XXXXXX`, `tsx-${process.geteuid?.() ?? 0}`, '4194304.pipe').length
+  if (process.platform === 'win32' || longest(tmpdir()) <= limit) return makeTempDir(prefix)
+  if (longest('/tmp') <= limit && existsSync('/tmp')) return makeTempDir(prefix, '/tmp')
+  console.error(
+    `npm run local-action: the temporary directory ${tmpdir()} is too long for tsx's socket (at most ${limit} bytes in all) and there is no /tmp; set TMPDIR to a shorter directory.`
+  )
+  process.exit(1)
 }
 
 /** Runs local-action on src/main.ts with the given .env file; resolves to its exit status. */

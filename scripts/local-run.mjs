@@ -41,6 +41,10 @@ const RUNNER = {
   serviceAccount: 'system:serviceaccount:arc-runners:arc-runner'
 }
 const SIMULATIONS = ['client-secret', 'managed-identity', 'managed-identity-app', 'workload-identity']
+// The action's own hint for input that is not PEM (src/credentials/certificate.ts); the test of
+// npm start checks that both say the same.
+const PEM_HINT =
+  'Give the certificate and its private key as PEM (for a .pfx: openssl pkcs12 -in cert.pfx -nodes -out cert.pem), the whole file including the BEGIN and END lines.'
 
 exitOnSignals()
 try {
@@ -151,12 +155,20 @@ async function askSimulator() {
 }
 
 function readCertificate(path) {
+  let bytes
   try {
-    return readFileSync(path, 'utf8')
+    bytes = readFileSync(path)
   } catch (error) {
     const why = { ENOENT: 'there is no such file', EISDIR: 'it is a directory', EACCES: 'it cannot be read' }[error.code] ?? error.message
     throw new SetupError(`CLIENT_CERTIFICATE_FILE is ${path}, but ${why}. Set it to the PEM file with the certificate and its private key.`)
   }
+  // A .pfx or DER file is binary: a NUL byte cannot go into an input (an environment variable),
+  // and no byte of it is printed.
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes)
+  if (bytes.includes(0) || text.includes('\uFFFD')) {
+    throw new SetupError(`CLIENT_CERTIFICATE_FILE is ${path}, a binary file, not PEM text. ${PEM_HINT}`)
+  }
+  return text
 }
 
 function list(names) {

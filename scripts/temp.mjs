@@ -11,9 +11,9 @@ const PREFIX = 'graph-token-action-'
 const live = new Set()
 let hooked = false
 
-/** A new, empty directory under the system's temporary directory, named graph-token-action-<prefix>…. */
-export function makeTempDir(prefix = '') {
-  const dir = mkdtempSync(join(tmpdir(), `${PREFIX}${prefix}`))
+/** A new, empty directory under the system's temporary directory (or `base`), named graph-token-action-<prefix>…. */
+export function makeTempDir(prefix = '', base = tmpdir()) {
+  const dir = mkdtempSync(join(base, `${PREFIX}${prefix}`))
   live.add(dir)
   if (!hooked) {
     hooked = true

@@ -47,9 +47,15 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
+/** The attempts one kind of request has made in this run, shared by every withRetry of that kind. */
+export interface AttemptCount {
+  used: number
+}
+
 /**
  * Runs `attempt` until it succeeds, fails for good, runs out of attempts, or would cross the
- * deadline. Only ActionErrors marked transient are retried. A server's Retry-After can make the
+ * deadline. `count` carries the attempts across calls: a request made again inside every attempt
+ * of another (the ID token inside each token request) still makes at most `maxAttempts` in all. Only ActionErrors marked transient are retried. A server's Retry-After can make the
  * wait longer than the back-off, never shorter (a `Retry-After: 0` on every answer must not turn
  * into a tight loop); there is never a sleep after the last attempt; and a wait that would end
  * past the deadline fails at once, saying when to try again.
@@ -59,9 +65,18 @@ export async function withRetry<T>(
   attempt: (n: number) => Promise<T>,
   budget: RetryBudget,
   clock: Clock,
-  log: Logger
+  log: Logger,
+  count: AttemptCount = { used: 0 }
 ): Promise<T> {
-  for (let n = 1; ; n++) {
+  if (count.used >= budget.maxAttempts) {
+    throw new ActionError(
+      'timeout',
+      `${capitalized(what)}: all ${attemptsText(count.used)} that 'max-attempts' allows were used already.`,
+      { input: 'max-attempts', hint: 'Run again later, or raise max-attempts.' }
+    )
+  }
+  for (;;) {
+    const n = ++count.used
     try {
       return await attempt(n)
     } catch (error) {
@@ -104,6 +119,10 @@ function describeWait(ms: number): string {
   if (seconds < 7200) return `${Math.round(seconds / 60)} min`
   if (seconds < 172_800) return `${Math.round(seconds / 3600)} h`
   return `${Math.round(seconds / 86_400)} days`
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
 }
 
 function attemptsText(n: number): string {

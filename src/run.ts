@@ -6,7 +6,7 @@ import { startDeadline } from './deadline.js'
 import { readInputs } from './inputs.js'
 import type { Io } from './io.js'
 import { publish } from './publish.js'
-import { withRetry, type RetryBudget } from './retry.js'
+import { withRetry, type AttemptCount, type RetryBudget } from './retry.js'
 import { parseSettings, type Settings } from './settings.js'
 import { requestEntraToken } from './token-sources/entra.js'
 import { requestManagedIdentityToken } from './token-sources/managed-identity.js'
@@ -18,8 +18,12 @@ export async function run(io: Io): Promise<void> {
   for (const note of settings.notes) io.log.info(note)
   const deadline = startDeadline(io.now, settings.timeoutMs)
   const budget: RetryBudget = { maxAttempts: settings.maxAttempts, deadline: deadline.at, timeoutSeconds: settings.timeoutMs / 1000 }
-  const retry = <T>(what: string, attempt: (signal: AbortSignal) => Promise<T>) =>
-    withRetry(what, () => attempt(deadline.attemptSignal()), budget, io, io.log)
+  // 'max-attempts' bounds each kind of request over the whole run, not each call (README, Inputs).
+  const counts = new Map<string, AttemptCount>()
+  const retry = <T>(what: string, attempt: (signal: AbortSignal) => Promise<T>) => {
+    if (!counts.has(what)) counts.set(what, { used: 0 })
+    return withRetry(what, () => attempt(deadline.attemptSignal()), budget, io, io.log, counts.get(what))
+  }
 
   // Whatever happens below (a request that never settles included), the deadline ends the run.
   const token = await deadline.bound(acquire(settings, io, retry))

@@ -65,6 +65,7 @@ export function parseSettings(raw: RawInputs): Settings {
   const timeoutMs = check(() => parseTimeoutSeconds(raw['timeout-seconds']) * 1000, 0)
   const jobSummary = check(() => parseBoolean('job-summary', raw['job-summary']), false)
   const proxy = check(() => parseProxySettings(raw.proxyVariables), { noProxy: [] })
+  const requiredRoles = check(() => parseRoleList(raw['required-roles']), [])
   if (errors.length > 0 || !identity) throw new InputErrors(errors)
 
   return {
@@ -78,7 +79,7 @@ export function parseSettings(raw: RawInputs): Settings {
     notes: identity.notes,
     maxAttempts,
     timeoutMs,
-    requiredRoles: parseRoleList(raw['required-roles']),
+    requiredRoles,
     jobSummary,
     proxy
   }
@@ -184,7 +185,34 @@ function parseBoolean(input: string, value: string): boolean {
   throw invalidInput(input, `'${input}' must be true or false, not '${printable(value)}'.`)
 }
 
-/** Permissions separated by commas, spaces or new lines, without repeats. */
+// An app role's value (learn.microsoft.com, "appRole resource type", value): at most 120
+// characters, from 0-9 A-Z a-z and ! # $ % & ' ( ) * + , - . / : ; < = > ? @ [ ] ^ _ ` { | } ~,
+// never a space, never a leading '.'. A comma is allowed there too, but separates names here.
+const ROLE_NAME = /^(?!\.)[0-9A-Za-z!#$%&'()*+\-./:;<=>?@[\]^_`{|}~]{1,120}$/
+/**
+ * Permissions separated by commas, spaces or new lines, without repeats, each a name an app role
+ * can have: checked here, so a wrong list fails before any request rather than after it, with a
+ * grant instruction for a permission that does not exist. A ';' is legal in a role value, but no
+ * Microsoft Graph permission has one (learn.microsoft.com, "Microsoft Graph permissions
+ * reference": names such as User.Read.All), and ';' separates lists in other tools (PowerShell,
+ * PATH on Windows): 'User.Read.All;Group.Read.All' is a list with the wrong separator, so it is
+ * refused, naming the separators that work. The cost: a custom API's role with ';' in its value
+ * cannot be required, as one with ',' cannot.
+ */
 export function parseRoleList(value: string): string[] {
-  return [...new Set(value.split(/[\s,]+/).filter(Boolean))]
+  const names = [...new Set(value.split(/[\s,]+/).filter(Boolean))]
+  const bad = names.find(name => !ROLE_NAME.test(name) || name.includes(';'))
+  if (bad === undefined) return names
+  const why = bad.includes(';')
+    ? `has '${printable(bad)}', but ';' does not separate permissions`
+    : bad.length > 120
+      ? `has a name of ${bad.length} characters ('${printable(bad)}'); an app role's value has at most 120`
+      : bad.startsWith('.')
+        ? `has '${printable(bad)}', which starts with '.'; no app role's value does`
+        : `has '${printable(bad)}', with a character no app role's value has (letters, digits and ! # $ % & ' ( ) * + - . / : < = > ? @ [ ] ^ _ \` { | } ~ only)`
+  throw invalidInput(
+    'required-roles',
+    `'required-roles' ${why}.`,
+    "List application permissions by name, as in the token's roles claim, and separate them with commas, spaces or new lines, e.g. User.Read.All, Group.Read.All."
+  )
 }

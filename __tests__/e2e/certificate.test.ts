@@ -1,12 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { execFileSync } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
-import { createClientCertificate } from '../../scripts/certificates.mjs'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createClientCertificate, findOpenssl } from '../../scripts/certificates.mjs'
 import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
 import { annotations, DEMO, leaks, masks, startE2e } from '../helpers/e2e.js'
 
 type Made = ReturnType<typeof createClientCertificate>
 let e2e: Awaited<ReturnType<typeof startE2e>>
 let plain: Made, encrypted: Made, pkcs1: Made, legacy: Made, ca: Made, leaf: Made, unregistered: Made, expired: Made
+/** A .pfx (PKCS#12) file's bytes as a secret would hold them: text, without the NULs no input can carry. */
+let pfxText: string
 const PASSWORD = 'p@ss word%0A;'
 
 beforeAll(async () => {
@@ -20,6 +25,9 @@ beforeAll(async () => {
     leaf = createClientCertificate(dir, 'leaf', { issuer: ca, subject: '/CN=leaf' })
     unregistered = createClientCertificate(dir, 'unregistered', { subject: '/CN=not-uploaded' })
     expired = createClientCertificate(dir, 'expired', { validFromDays: -400, days: -30 })
+    const pfx = join(dir, 'plain.pfx')
+    execFileSync(findOpenssl()!, ['pkcs12', '-export', '-in', plain.certPath, '-inkey', plain.keyPath, '-out', pfx, '-passout', 'pass:'])
+    pfxText = readFileSync(pfx, 'latin1').replace(/\0/g, '')
   } finally {
     removeTempDir(dir)
   }
@@ -121,7 +129,13 @@ describe.each<[string, () => Record<string, string>, string, RegExp]>([
     'client-certificate-password',
     /does not decrypt/
   ],
-  ['text that is not PEM', () => ({ 'client-certificate': 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC' }), 'client-certificate', /is not PEM text/]
+  ['text that is not PEM', () => ({ 'client-certificate': 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC' }), 'client-certificate', /is not PEM text/],
+  [
+    "a .pfx file's bytes",
+    () => ({ 'client-certificate': pfxText }),
+    'client-certificate',
+    /^'client-certificate' is not PEM text: no -----BEGIN \.\.\.----- block found\. .*for a \.pfx: openssl pkcs12 -in cert\.pfx -nodes -out cert\.pem/
+  ]
 ])('%s', (_, inputs, input, message) => {
   it(`fails before any request, naming '${input}'`, async () => {
     const given = inputs()

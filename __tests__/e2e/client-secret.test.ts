@@ -134,6 +134,11 @@ describe('bad input', () => {
       { 'client-certificate': '-----BEGIN CERTIFICATE-----' },
       "Only one credential can be used, and 'client-secret' and 'client-certificate' are set"
     ],
+    [
+      'required-roles separated by semicolons',
+      { 'required-roles': 'User.Read.All;Group.Read.All' },
+      "'required-roles' has 'User.Read.All;Group.Read.All', but ';' does not separate permissions. List application permissions by name, as in the token's roles claim, and separate them with commas, spaces or new lines, e.g. User.Read.All, Group.Read.All."
+    ],
     ['max-attempts 0', { 'max-attempts': '0' }, "'max-attempts' must be a whole number from 1 to 100"],
     ['max-attempts not a number', { 'max-attempts': 'many' }, "'max-attempts' must be a whole number"],
     ['timeout-seconds 0', { 'timeout-seconds': '0' }, "'timeout-seconds' must be a whole number of seconds from 1 to 3600"],

@@ -78,6 +78,18 @@ it('retries a failing ID-token endpoint, then succeeds', async () => {
   expect(leaks(result, secrets(result))).toEqual([])
 })
 
+it("bounds each kind of request by 'max-attempts': both endpoints failing 3 times take 4 requests each", async () => {
+  const busy = { status: 503, body: 'unavailable', contentType: 'text/plain' }
+  e2e.simulator.inject('idtoken', busy, busy, busy)
+  e2e.simulator.inject('token', busy, busy, busy)
+  const result = await runOidc({ 'max-attempts': '4' })
+  expect(result.code).toBe(0)
+  // The ID token is fetched until one comes, then sent with every token request while it is valid.
+  expect(e2e.simulator.requests.map(r => r.route)).toEqual(['idtoken', 'idtoken', 'idtoken', 'idtoken', 'token', 'token', 'token', 'token'])
+  expect(new Set(e2e.simulator.requests.filter(r => r.route === 'token').map(r => r.form!.client_assertion)).size).toBe(1)
+  expect(leaks(result, secrets(result))).toEqual([])
+})
+
 it('explains a subject mismatch with the claims presented and the federated credential that would match', async () => {
   oidc.subject = 'repo:octo-org/octo-repo:environment:production'
   const result = await runOidc()

@@ -237,6 +237,10 @@ describe('certificate credential', () => {
   })
 })
 
+function decodePayload(jwt: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString())
+}
+
 describe('GitHub OIDC credential', () => {
   const env = {
     ACTIONS_ID_TOKEN_REQUEST_URL: 'https://pipelines.actions.example/idtoken/abc?api-version=2.0',
@@ -281,11 +285,95 @@ describe('GitHub OIDC credential', () => {
     expect(fake.masks).toEqual(['request-token-xyz', idToken(1), TOKEN])
   })
 
-  it('retries a 500 from GitHub, and fetches a fresh ID token for every exchange attempt', async () => {
+  it('retries a 500 from GitHub, and fetches an ID token without exp again for every exchange attempt', async () => {
     idTokenEndpoint([500, { message: 'oops' }], [200, { value: idToken(1) }], [200, { value: idToken(2) }])
     const { seen } = tokenEndpoint([503, '<html/>'], [200, OK])
     await run(io({ 'client-secret': '' }, env))
     expect(seen.map(s => s.body.client_assertion)).toEqual([idToken(1), idToken(2)])
+  })
+
+  describe("'max-attempts' bounds the ID-token requests and the token requests each, over the whole run", () => {
+    // GitHub's ID tokens carry exp (docs.github.com, "OpenID Connect reference": about five minutes).
+    const expiring = (n: number) => fakeJwt({ ...decodePayload(idToken(n)), exp: Math.floor(START / 1000) + 300 })
+    const busy = [503, { message: 'Service Unavailable' }] as [number, unknown]
+    const unavailable = [503, '<html>busy</html>'] as [number, unknown]
+
+    it('an ID-token endpoint failing 3 times: 4 ID-token requests, 1 token request', async () => {
+      const idSeen = idTokenEndpoint(busy, busy, busy, [200, { value: expiring(1) }])
+      const { seen } = tokenEndpoint([200, OK])
+      const fake = io({ 'client-secret': '', 'max-attempts': '4' }, env)
+      await run(fake)
+      expect([idSeen.length, seen.length]).toEqual([4, 1])
+      expect(fake.outputs.token).toBe(TOKEN)
+    })
+
+    it('a token endpoint failing 3 times: 1 ID-token request, whose token is sent 4 times', async () => {
+      const idSeen = idTokenEndpoint([200, { value: expiring(1) }])
+      const { seen } = tokenEndpoint(unavailable, unavailable, unavailable, [200, OK])
+      const fake = io({ 'client-secret': '', 'max-attempts': '4' }, env)
+      await run(fake)
+      expect([idSeen.length, seen.length]).toEqual([1, 4])
+      expect(seen.map(s => s.body.client_assertion)).toEqual(Array(4).fill(expiring(1)))
+      expect(fake.outputs.token).toBe(TOKEN)
+    })
+
+    it('both failing 3 times: 4 requests of each kind, then the token', async () => {
+      const idSeen = idTokenEndpoint(busy, busy, busy, [200, { value: expiring(1) }])
+      const { seen } = tokenEndpoint(unavailable, unavailable, unavailable, [200, OK])
+      const fake = io({ 'client-secret': '', 'max-attempts': '4' }, env)
+      await run(fake)
+      expect([idSeen.length, seen.length]).toEqual([4, 4])
+      expect(fake.outputs.token).toBe(TOKEN)
+    })
+
+    it('an ID-token endpoint failing for good: 4 requests, then it gives up', async () => {
+      const idSeen = idTokenEndpoint(busy, busy, busy, busy)
+      const error = await failure(run(io({ 'client-secret': '', 'max-attempts': '4' }, env)))
+      expect(idSeen).toHaveLength(4)
+      expect(error.message).toMatch(/^Gave up after 4 attempts\. The last one: GitHub did not give an ID token: HTTP 503\./)
+    })
+
+    it('an ID token about to expire is fetched again, still within the 4 ID-token requests', async () => {
+      // Without exp (or with under two minutes left) every exchange attempt needs a new ID token:
+      // 3 failures take 3 of the 4, so the second exchange attempt has none left and the run stops.
+      const idSeen = idTokenEndpoint(busy, busy, busy, [200, { value: idToken(1) }])
+      const { seen } = tokenEndpoint(unavailable)
+      const error = await failure(run(io({ 'client-secret': '', 'max-attempts': '4' }, env)))
+      expect([idSeen.length, seen.length]).toEqual([4, 1])
+      expect(error.message).toContain("GitHub ID token request: all 4 attempts that 'max-attempts' allows were used already.")
+      expect(error.input).toBe('max-attempts')
+    })
+
+    it('a managed identity as the credential: IMDS and the token endpoint failing 3 times each, 4 requests of each kind', async () => {
+      // The IMDS answer of learn.microsoft.com "How to use managed identities for Azure resources
+      // on an Azure VM to acquire an access token"; IMDS error handling lists 5xx as retriable.
+      const imdsSeen: unknown[] = []
+      const exchangeToken = fakeJwt({ tid: TENANT, oid: '4d5e6f70-1111-2222-3333-444455556666', exp: Math.floor(START / 1000) + 86_399 })
+      const imds = nock('http://169.254.169.254').get('/metadata/identity/oauth2/token').query(true)
+      const reply = (status: number, body: unknown) => () => (imdsSeen.push(status), [status, body] as [number, unknown])
+      imds.times(3).reply(reply(500, { error: 'unknown', error_description: 'Internal error' }))
+      nock('http://169.254.169.254')
+        .get('/metadata/identity/oauth2/token')
+        .query(true)
+        .reply(
+          reply(200, {
+            access_token: exchangeToken,
+            client_id: 'b1c2d3e4-0000-1111-2222-333344445555',
+            expires_in: '86399',
+            expires_on: String(Math.floor(START / 1000) + 86_399),
+            ext_expires_in: '86399',
+            not_before: String(Math.floor(START / 1000)),
+            resource: 'api://AzureADTokenExchange',
+            token_type: 'Bearer'
+          })
+        )
+      const { seen } = tokenEndpoint(unavailable, unavailable, unavailable, [200, OK])
+      const fake = io({ 'client-secret': '', 'managed-identity': 'b1c2d3e4-0000-1111-2222-333344445555', 'max-attempts': '4' })
+      await run(fake)
+      expect([imdsSeen.length, seen.length]).toEqual([4, 4])
+      expect(new Set(seen.map(s => s.body.client_assertion))).toEqual(new Set([exchangeToken]))
+      expect(fake.outputs.token).toBe(TOKEN)
+    })
   })
 
   it('explains a subject mismatch with the claims presented and a matching federated credential', async () => {

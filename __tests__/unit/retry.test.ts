@@ -29,6 +29,24 @@ describe('withRetry', () => {
     expect(io.sleeps).toEqual([750, 1500])
   })
 
+  it('shares one count of attempts between calls: max-attempts bounds them all, and a spent count fails without an attempt', async () => {
+    const io = fakeIo()
+    const count = { used: 0 }
+    const first = attempts(transient(), transient())
+    await expect(withRetry('ID token request', first.fn, budget(), io, io.log, count)).resolves.toBe('token')
+    const second = attempts(transient('HTTP 503 again'))
+    const error = await withRetry('ID token request', second.fn, budget(), io, io.log, count).catch(e => e)
+    // Attempt 4 (the last allowed) fails; nothing is left for a third call.
+    expect([first.calls, second.calls]).toEqual([[1, 2, 3], [4]])
+    expect(error.message).toBe('Gave up after 4 attempts. The last one: HTTP 503 again')
+    const third = attempts()
+    const spent = await withRetry('ID token request', third.fn, budget(), io, io.log, count).catch(e => e)
+    expect(third.calls).toEqual([])
+    expect(spent).toBeInstanceOf(ActionError)
+    expect(spent.message).toBe("ID token request: all 4 attempts that 'max-attempts' allows were used already.")
+    expect(spent.input).toBe('max-attempts')
+  })
+
   it('does not retry a permanent failure', async () => {
     const io = fakeIo()
     const { fn, calls } = attempts(permanent())

@@ -87,6 +87,33 @@ describe('parseSettings', () => {
   })
 
   it.each([
+    // Role values as Learn's "appRole resource type" allows them: every listed character, and 120 at most.
+    ["Tasks.Read!#$%&'()*+-./:<=>?@[]^_`{|}~", ["Tasks.Read!#$%&'()*+-./:<=>?@[]^_`{|}~"]],
+    ['x'.repeat(120), ['x'.repeat(120)]],
+    ['\tUser.Read.All,,\r\n Group.Read.All ,', ['User.Read.All', 'Group.Read.All']]
+  ])('accepts the role names an app role can have in required-roles: %j', (value, roles) => {
+    expect(parseSettings(raw({ 'required-roles': value })).requiredRoles).toEqual(roles)
+  })
+
+  const separators = 'separate them with commas, spaces or new lines, e.g. User.Read.All, Group.Read.All.'
+  it.each([
+    ['User.Read.All;Group.Read.All', "'required-roles' has 'User.Read.All;Group.Read.All', but ';' does not separate permissions."],
+    ['User.Read.All; Group.Read.All', "'required-roles' has 'User.Read.All;', but ';' does not separate permissions."],
+    ['"User.Read.All"', `'required-roles' has '\\"User.Read.All\\"', with a character no app role's value has`],
+    ['User.Read.All\u201d', "'required-roles' has 'User.Read.All\u201d', with a character no app role's value has"],
+    ['Usеr.Read.All', "'required-roles' has 'Usеr.Read.All', with a character no app role's value has"],
+    ['.hidden', "'required-roles' has '.hidden', which starts with '.'; no app role's value does."],
+    ['x'.repeat(121), "'required-roles' has a name of 121 characters"]
+  ])('refuses required-roles %j before any request, naming the separators that work', (value, message) => {
+    const errors = errorsFor({ 'required-roles': value })
+    expect(errors).toHaveLength(1)
+    expect(errors[0][0]).toBe('required-roles')
+    expect(errors[0][1].startsWith(message)).toBe(true)
+    expect(errors[0][1]).toContain(separators)
+    expect(errors[0][1].split('\n')).toHaveLength(1)
+  })
+
+  it.each([
     ['', /'tenant-id' is empty/],
     ['common', /'tenant-id' is 'common', which does not name a tenant.*one tenant/],
     ['organizations', /does not name a tenant/],

@@ -34,5 +34,9 @@ export interface Credential {
 /** RFC 7521 §4.2: how an assertion is sent. */
 export const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
 
-/** Runs one attempt function under the run's retry budget and deadline. */
+/**
+ * Runs one attempt function under the run's retry budget and deadline. Calls with the same `what`
+ * share one count of attempts, so a request made inside every token-request attempt (the ID
+ * token) is still made at most 'max-attempts' times in the run.
+ */
 export type Retry = <T>(what: string, attempt: (signal: AbortSignal) => Promise<T>) => Promise<T>

@@ -23,7 +23,7 @@ export interface AssertionProvider {
   label: string
   /** Names the token in explanations: 'The GitHub ID token', ... */
   tokenName: string
-  /** A fresh assertion for one attempt, already masked. */
+  /** The assertion for one attempt, already masked. */
   assertion(signal: AbortSignal): Promise<string>
   /** What the app's federated credential must hold to accept a token with these claims. */
   expected(claims: Record<string, unknown>): Presented
@@ -37,7 +37,8 @@ export interface AssertionProvider {
 
 /**
  * Workload identity federation (RFC 7523 §2.2 client assertion): the provider's JWT is the
- * client assertion, fetched afresh for every attempt, as MSAL's ClientAssertion takes a callback.
+ * client assertion, asked of the provider for every attempt, as MSAL's ClientAssertion takes a
+ * callback (a provider that makes a request keeps a valid one: reuseWhileValid below).
  */
 export function federatedCredential(provider: AssertionProvider, clientId: string, log: Pick<Logger, 'debug'>): Credential {
   let presented: Presented | undefined
@@ -51,6 +52,31 @@ export function federatedCredential(provider: AssertionProvider, clientId: strin
       return { client_assertion_type: JWT_BEARER, client_assertion: assertion }
     },
     notesOnRejection: code => (presented ? explainFederation(code, presented, provider, clientId) : { details: [] })
+  }
+}
+
+// A fetched assertion is sent again while it has this long left: more than any back-off, and a
+// clock skew between us and Entra ID well within the five minutes Entra tolerates.
+const REUSE_MARGIN_MS = 120_000
+
+/**
+ * Fetches an assertion at most once while it stays valid: a token request retried after a 503
+ * sends the same JWT again, as the Azure SDK's retry policy resends the same request, so one
+ * failing request does not cost an ID token (or managed identity) request too. A JWT without a
+ * numeric `exp` is fetched again every time.
+ */
+export function reuseWhileValid(
+  fetch: (signal: AbortSignal) => Promise<string>,
+  now: () => number
+): (signal: AbortSignal) => Promise<string> {
+  let kept: { assertion: string; expiresAt: number } | undefined
+  return async signal => {
+    if (kept && kept.expiresAt - now() > REUSE_MARGIN_MS) return kept.assertion
+    const assertion = await fetch(signal)
+    const decoded = decodeClaims(assertion)
+    const exp = 'claims' in decoded ? decoded.claims.exp : undefined
+    kept = typeof exp === 'number' && Number.isFinite(exp) ? { assertion, expiresAt: exp * 1000 } : undefined
+    return assertion
   }
 }
 

@@ -4,7 +4,7 @@ import type { Io } from '../io.js'
 import { proxyFor, type ProxySettings } from '../proxy.js'
 import { isTransientStatus } from '../retry.js'
 import type { Retry } from './credential.js'
-import { claimText, type AssertionProvider, type Presented } from './federated.js'
+import { claimText, reuseWhileValid, type AssertionProvider, type Presented } from './federated.js'
 
 export interface GithubIdTokenSettings {
   audience: string
@@ -19,12 +19,12 @@ const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com'
 const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
 /**
- * The job's GitHub ID token (docs.github.com, "OpenID Connect reference"), fetched for every
- * exchange attempt since it lives about five minutes, with the same transient retries and
- * deadline as the token request. core.getIDToken is not used because its retries skip 500s and
+ * The job's GitHub ID token (docs.github.com, "OpenID Connect reference"), with the same transient
+ * retries and deadline as the token request, and fetched again only when it has less than two
+ * minutes left (it lives about five). core.getIDToken is not used because its retries skip 500s and
  * connection errors and it cannot be cut off at the deadline.
  */
-export function githubIdToken(settings: GithubIdTokenSettings, io: Pick<Io, 'http' | 'mask'>, retry: Retry): AssertionProvider {
+export function githubIdToken(settings: GithubIdTokenSettings, io: Pick<Io, 'http' | 'mask' | 'now'>, retry: Retry): AssertionProvider {
   const url = new URL(settings.requestUrl)
   url.searchParams.set('audience', settings.audience)
 
@@ -58,7 +58,7 @@ export function githubIdToken(settings: GithubIdTokenSettings, io: Pick<Io, 'htt
   return {
     label: "the job's GitHub ID token (OIDC)",
     tokenName: 'The GitHub ID token',
-    assertion: () => retry('GitHub ID token request', fetchIdToken),
+    assertion: reuseWhileValid(() => retry('GitHub ID token request', fetchIdToken), io.now),
     expected: claims => ({ issuer: claimText(claims.iss), subject: claimText(claims.sub), audience: claimText(claims.aud) }),
     namePrefix: 'github-',
     traps: TRAPS,

@@ -2,7 +2,7 @@ import type { ManagedIdentitySettings } from '../identity-settings.js'
 import type { Io } from '../io.js'
 import { requestManagedIdentityToken } from '../token-sources/managed-identity.js'
 import type { Retry } from './credential.js'
-import { claimText, type AssertionProvider } from './federated.js'
+import { claimText, reuseWhileValid, type AssertionProvider } from './federated.js'
 
 /**
  * A user-assigned managed identity as an app registration's credential (learn.microsoft.com,
@@ -20,8 +20,11 @@ export function managedIdentityAssertion(
   return {
     label: 'a managed identity as the app credential',
     tokenName: "The managed identity's token",
-    assertion: async () =>
-      (await retry('managed identity token request', signal => requestManagedIdentityToken(io, identity, audience, signal))).accessToken,
+    assertion: reuseWhileValid(
+      async () =>
+        (await retry('managed identity token request', signal => requestManagedIdentityToken(io, identity, audience, signal))).accessToken,
+      io.now
+    ),
     expected: claims => ({
       issuer: `${authorityHost}/${claimText(claims.tid)}/v2.0`,
       subject: claimText(claims.oid),
