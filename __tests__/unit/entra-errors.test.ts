@@ -4,6 +4,9 @@ import { entraCode, explainEntraError, isTransientRejection, readEntraError } fr
 import { CLIENT, SECRET, TENANT } from '../helpers/fake-io.js'
 import { entraError } from '../fixtures/entra-errors.js'
 
+/** Reads an answer as the token request does, with no secret registered. */
+const readError = (body: Record<string, unknown> | undefined) => readEntraError(body, text => text)
+
 const context = {
   clientId: CLIENT,
   tenantId: TENANT,
@@ -88,7 +91,7 @@ describe('explainEntraError, beyond the known codes', () => {
   })
 
   it("names the host, not Entra ID, when an OAuth error carries none of Entra's marks", () => {
-    const body = readEntraError({ error: 'invalid_request', error_description: 'bad request from gateway' })!
+    const body = readError({ error: 'invalid_request', error_description: 'bad request from gateway' })!
     expect(explainEntraError(400, body, { ...context, host: 'gw.example.net' }).message).toBe(
       'The token endpoint at gw.example.net refused the token request (invalid_request, HTTP 400): bad request from gateway'
     )
@@ -97,7 +100,7 @@ describe('explainEntraError, beyond the known codes', () => {
 
 describe('readEntraError', () => {
   it('puts each field of the answer on one line, so server text cannot add lines to the message', () => {
-    const body = readEntraError({
+    const body = readError({
       error: 'invalid_client',
       error_codes: [7000215],
       error_description: 'AADSTS7000215: Bad.\rRun this: az ad app credential reset\u2028now',
@@ -112,7 +115,7 @@ describe('readEntraError', () => {
   })
 
   it('treats fields of an unexpected type as absent instead of failing on them', () => {
-    const body = readEntraError({
+    const body = readError({
       error: 'invalid_client',
       error_description: 42,
       error_codes: 'AADSTS7000215',
@@ -133,13 +136,13 @@ describe('readEntraError', () => {
   })
 
   it('keeps only whole numbers from error_codes', () => {
-    expect(readEntraError({ error: 'x', error_codes: ['7000215', 1.5, 700016] })!.error_codes).toEqual([700016])
+    expect(readError({ error: 'x', error_codes: ['7000215', 1.5, 700016] })!.error_codes).toEqual([700016])
   })
 
   it('is undefined for a body that is not an OAuth error', () => {
-    expect(readEntraError({ message: 'Bad credentials' })).toBeUndefined()
-    expect(readEntraError({ error: { code: 'x' } })).toBeUndefined()
-    expect(readEntraError(undefined)).toBeUndefined()
+    expect(readError({ message: 'Bad credentials' })).toBeUndefined()
+    expect(readError({ error: { code: 'x' } })).toBeUndefined()
+    expect(readError(undefined)).toBeUndefined()
   })
 })
 
