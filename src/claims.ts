@@ -21,13 +21,14 @@ export interface TokenFacts {
 }
 
 // A role value that is inert wherever it lands: in a shell word, when a workflow inlines
-// `${{ steps.x.outputs.roles }}` into `run:`, and in a later step's log. Entra allows more in a
-// value (learn.microsoft.com, "appRole resource type": at most 120 characters, no spaces, ASCII
-// punctuation including $ ( ) ` ; | & < >), which a hostile resource app could use to inject a
-// command. Kept: letters, digits and . _ - : / + @ % =, starting with a letter or digit (not an
-// option, a tilde or an `=` expansion), so nothing in it is a shell metacharacter, a glob, an
-// expansion, the output's comma, or the start of a workflow command (`::`, `##[`).
-const ROLE_VALUE = /^[A-Za-z0-9][A-Za-z0-9._:/+@%=-]{0,119}$/
+// `${{ steps.x.outputs.roles }}` into `run:` (bash, sh, pwsh or cmd), and in a later step's log.
+// Entra allows more in a value (learn.microsoft.com, "appRole resource type": at most 120
+// characters, no spaces, ASCII punctuation including $ ( ) ` ; | & < > %), which a hostile
+// resource app could use to inject a command. Kept: letters, digits and . _ - : / + @ =, starting
+// with a letter or digit (not an option, a tilde, a splat or an `=` expansion), so nothing in it is
+// a metacharacter, a glob, an expansion (`$`, `%` in cmd), the output's comma, or the start of a
+// workflow command (`::`, `##[`).
+const ROLE_VALUE = /^[A-Za-z0-9][A-Za-z0-9._:/+@=-]{0,119}$/
 
 /**
  * Reads the claims best-effort; `reason` says why they could not be read. The outputs carry only

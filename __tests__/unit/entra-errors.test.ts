@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { clientSecret } from '../../src/credentials/client-secret.js'
 import { entraCode, explainEntraError, isTransientRejection, readEntraError } from '../../src/entra-errors.js'
-import { CLIENT, SECRET, TENANT } from '../helpers/fake-io.js'
+import { CLIENT, fakeIo, SECRET, TENANT } from '../helpers/fake-io.js'
+import { findLeaks } from '../../scripts/runner.mjs'
 import { entraError } from '../fixtures/entra-errors.js'
 
 /** Reads an answer as the token request does, with no secret registered. */
@@ -133,6 +134,36 @@ describe('readEntraError', () => {
     expect(explainEntraError(401, body, context).message).toBe(
       'The token endpoint at login.microsoftonline.com refused the token request (invalid_client, HTTP 401): invalid_client'
     )
+  })
+
+  it('shows no part of a secret a gateway echoed, wherever the 2000-character cut falls in it', () => {
+    const io = fakeIo()
+    const formEncoded = new URLSearchParams({ v: SECRET }).toString().slice(2)
+    io.mask(SECRET)
+    io.mask(formEncoded)
+    const prefix = 'AADSTS7000215: Invalid client secret provided. Request: client_id=x&grant_type=client_credentials&client_secret='
+    for (let offset = 0; offset <= formEncoded.length; offset++) {
+      const padding = 'p'.repeat(2000 - prefix.length - offset)
+      const body = readEntraError({ error: 'invalid_client', error_description: `${padding}${prefix}${formEncoded}&scope=x` }, io.redact)!
+      const rendered = explainEntraError(401, body, context).render()
+      expect(rendered).toContain('Entra ID said: ')
+      expect(findLeaks({ stdout: rendered }, { secret: SECRET })).toEqual([])
+      expect(rendered).not.toContain(formEncoded.slice(0, 4))
+    }
+  })
+
+  it('bounds every field it prints, though each is a megabyte', () => {
+    const huge = 'A'.repeat(1024 * 1024)
+    const words = 'word '.repeat(200_000)
+    const body = readEntraError(
+      { error: huge, error_description: words, error_codes: [9999999], trace_id: words, correlation_id: huge, timestamp: words },
+      text => text
+    )!
+    const rendered = explainEntraError(400, body, context).render()
+    expect(rendered.length).toBeLessThan(3000)
+    expect(rendered).toMatch(/^Entra ID refused the token request \(AADSTS9999999, HTTP 400\): (word ){399}word…\nTrace ID: (word ){19}word…\n/)
+    // A field that is one token is dropped whole, not shown in part.
+    expect(rendered).toContain('Correlation ID: …')
   })
 
   it('keeps only whole numbers from error_codes', () => {
