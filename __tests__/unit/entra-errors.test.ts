@@ -161,7 +161,9 @@ describe('readEntraError', () => {
     )!
     const rendered = explainEntraError(400, body, context).render()
     expect(rendered.length).toBeLessThan(3000)
-    expect(rendered).toMatch(/^Entra ID refused the token request \(AADSTS9999999, HTTP 400\): (word ){399}word…\nTrace ID: (word ){19}word…\n/)
+    expect(rendered).toMatch(
+      /^Entra ID refused the token request \(AADSTS9999999, HTTP 400\): (word ){399}word…\nTrace ID: (word ){19}word…\n/
+    )
     // A field that is one token is dropped whole, not shown in part.
     expect(rendered).toContain('Correlation ID: …')
   })

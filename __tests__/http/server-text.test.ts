@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from '@jest/globals'
+import nock from 'nock'
+import { ActionError } from '../../src/errors.js'
+import { createHttp } from '../../src/http-transport.js'
+import { run } from '../../src/run.js'
+import { USER_AGENT } from '../../src/version.js'
+import { findLeaks } from '../../scripts/runner.mjs'
+import { fakeIo } from '../helpers/fake-io.js'
+
+// A managed identity endpoint's error, printed as the user reads it. App Service answers
+// { statusCode, message, correlationId } (learn.microsoft.com, "Managed identities for App Service
+// and Azure Functions", REST endpoint reference); a hostile or broken one may make each a megabyte,
+// or echo the request's X-IDENTITY-HEADER, which is a secret.
+const ENDPOINT = 'http://localhost:42356'
+const HEADER = 'b7f3c0de9a8e4d2f8c1b0a9e8d7c6b5a'
+
+afterEach(() => {
+  const pending = nock.pendingMocks()
+  nock.cleanAll()
+  expect(pending).toEqual([])
+})
+
+async function failure(body: unknown): Promise<{ error: ActionError; printed: string }> {
+  nock(ENDPOINT).get('/msi/token').query(true).reply(400, body)
+  const io = fakeIo(
+    { 'managed-identity': 'system', 'max-attempts': '1' },
+    { env: { IDENTITY_ENDPOINT: `${ENDPOINT}/msi/token`, IDENTITY_HEADER: HEADER }, http: createHttp(USER_AGENT) }
+  )
+  const error = await run(io).then(
+    () => undefined,
+    (e: unknown) => e
+  )
+  if (!(error instanceof ActionError)) throw new Error(`expected an ActionError, got ${String(error)}`)
+  return { error, printed: `${error.render()}\n${io.printed()}` }
+}
+
+describe("a managed identity endpoint's error", () => {
+  it('is bounded, field by field, though each is hundreds of kilobytes', async () => {
+    const { error } = await failure({
+      statusCode: 400,
+      message: `Something went wrong: ${'word '.repeat(80_000)}`,
+      correlationId: `corr ${'id '.repeat(80_000)}`
+    })
+    const rendered = error.render()
+    expect(rendered.length).toBeLessThan(2500)
+    expect(rendered).toMatch(/^The managed identity endpoint refused the token request \(HTTP 400\): Something went wrong: (word )+word…$/m)
+    expect(rendered).toMatch(/^Correlation ID: corr (id ){30}id…$/m)
+  })
+
+  it('shows no part of an echoed identity header, wherever the cut falls in it', async () => {
+    for (const into of [1, 16, 31]) {
+      const said = `Bad request; X-IDENTITY-HEADER was `
+      const { printed } = await failure({
+        statusCode: 400,
+        message: `${said}${'p'.repeat(2000 - said.length - into)} ${HEADER} and more ${HEADER.slice(0, 20)}`,
+        correlationId: `${'q'.repeat(90)} ${HEADER}`
+      })
+      expect(printed).toContain('refused the token request (HTTP 400): Bad request; X-IDENTITY-HEADER was ')
+      expect(findLeaks({ stdout: printed }, { header: HEADER })).toEqual([])
+      expect(printed).not.toContain(HEADER.slice(0, 4))
+    }
+  })
+})
