@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createClientCertificate, findOpenssl } from '../../scripts/certificates.mjs'
 import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
-import { annotations, DEMO, leaks, startE2e } from '../helpers/e2e.js'
+import { annotations, DEMO, leaks, startE2e, summaryText } from '../helpers/e2e.js'
 
 // What a server says, as the user reads it: secrets a gateway echoes, fields of a megabyte,
 // invisible characters, hostile claims in the outputs and the job summary; and the cost of an
@@ -113,12 +113,6 @@ describe('fields of a megabyte and invisible characters', () => {
 })
 
 describe('a resource app whose claims would inject', () => {
-  /** A summary cell as GitHub shows it: character references and backslash escapes resolved. */
-  const shown = (markdown: string) =>
-    markdown.replace(/&#(\d+);|&amp;|\\(.)/g, (_, code: string | undefined, escaped: string | undefined) =>
-      code ? String.fromCharCode(Number(code)) : (escaped ?? '&')
-    )
-
   it('the roles output keeps only shell-inert values, and no claim becomes a link in the summary', async () => {
     const result = await e2e.run({ 'job-summary': 'true' }, { RUNNER_DEBUG: '1' })
     expect(result.code).toBe(0)
@@ -129,8 +123,8 @@ describe('a resource app whose claims would inject', () => {
     // GitHub's Markdown autolinks `www.`, `scheme:` and `name@domain.tld` (GFM spec, "Autolinks
     // (extension)"): none of the characters that start one is left as it is.
     expect(app).not.toMatch(/www\.|[:@.]/)
-    expect(shown(app)).toBe(`| App | ${HOSTILE_NAME} (${DEMO.clientId}) |`)
-    expect(shown(result.summary)).toContain('| Roles | User.Read.All, Group.Read.All |')
+    expect(summaryText(app)).toBe(`| App | ${HOSTILE_NAME} (${DEMO.clientId}) |`)
+    expect(summaryText(result.summary)).toContain('| Roles | User.Read.All, Group.Read.All |')
   })
 })
 

@@ -20,7 +20,7 @@ afterEach(() => {
   expect(pending).toEqual([])
 })
 
-async function failure(body: unknown): Promise<{ error: ActionError; printed: string }> {
+async function failure(body: Record<string, unknown>): Promise<{ error: ActionError; printed: string }> {
   nock(ENDPOINT).get('/msi/token').query(true).reply(400, body)
   const io = fakeIo(
     { 'managed-identity': 'system', 'max-attempts': '1' },
