@@ -5,7 +5,7 @@ import { createHttp } from '../../src/http-transport.js'
 import { run } from '../../src/run.js'
 import { USER_AGENT } from '../../src/version.js'
 import { findLeaks } from '../../scripts/runner.mjs'
-import { fakeIo } from '../helpers/fake-io.js'
+import { CLIENT, fakeIo, SECRET, TENANT } from '../helpers/fake-io.js'
 
 // A managed identity endpoint's error, printed as the user reads it. App Service answers
 // { statusCode, message, correlationId } (learn.microsoft.com, "Managed identities for App Service
@@ -26,12 +26,18 @@ async function failure(body: Record<string, unknown>): Promise<{ error: ActionEr
     { 'managed-identity': 'system', 'max-attempts': '1' },
     { env: { IDENTITY_ENDPOINT: `${ENDPOINT}/msi/token`, IDENTITY_HEADER: HEADER }, http: createHttp(USER_AGENT) }
   )
+  const error = await rejection(io)
+  return { error, printed: `${error.render()}\n${io.printed()}` }
+}
+
+/** The ActionError a run ends with. */
+async function rejection(io: ReturnType<typeof fakeIo>): Promise<ActionError> {
   const error = await run(io).then(
     () => undefined,
     (e: unknown) => e
   )
   if (!(error instanceof ActionError)) throw new Error(`expected an ActionError, got ${String(error)}`)
-  return { error, printed: `${error.render()}\n${io.printed()}` }
+  return error
 }
 
 describe("a managed identity endpoint's error", () => {
@@ -59,5 +65,22 @@ describe("a managed identity endpoint's error", () => {
       expect(findLeaks({ stdout: printed }, { header: HEADER })).toEqual([])
       expect(printed).not.toContain(HEADER.slice(0, 4))
     }
+  })
+})
+
+describe("a token endpoint's headers", () => {
+  it('a content type of 8 KB is bounded in the error', async () => {
+    nock('https://login.microsoftonline.com')
+      .post(`/${TENANT}/oauth2/v2.0/token`)
+      .reply(404, '<html></html>', {
+        'content-type': `text/${'html '.repeat(1600)}; charset=utf-8`
+      })
+    const io = fakeIo(
+      { 'tenant-id': TENANT, 'client-id': CLIENT, 'client-secret': SECRET, 'max-attempts': '1' },
+      { http: createHttp(USER_AGENT) }
+    )
+    const { message } = await rejection(io)
+    expect(message).toMatch(/^The token endpoint at login\.microsoftonline\.com answered HTTP 404 with 13 bytes of text\/(html )+html…\.$/)
+    expect(message.length).toBeLessThan(250)
   })
 })
