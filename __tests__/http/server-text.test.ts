@@ -5,7 +5,8 @@ import { createHttp } from '../../src/http-transport.js'
 import { run } from '../../src/run.js'
 import { USER_AGENT } from '../../src/version.js'
 import { findLeaks } from '../../scripts/runner.mjs'
-import { CLIENT, fakeIo, SECRET, TENANT } from '../helpers/fake-io.js'
+import { CLIENT, fakeIo, fakeJwt, SECRET, TENANT } from '../helpers/fake-io.js'
+import { entraError } from '../fixtures/entra-errors.js'
 
 // A managed identity endpoint's error, printed as the user reads it. App Service answers
 // { statusCode, message, correlationId } (learn.microsoft.com, "Managed identities for App Service
@@ -82,5 +83,32 @@ describe("a token endpoint's headers", () => {
     const { message } = await rejection(io)
     expect(message).toMatch(/^The token endpoint at login\.microsoftonline\.com answered HTTP 404 with 13 bytes of text\/(html )+html…\.$/)
     expect(message.length).toBeLessThan(250)
+  })
+})
+
+describe('an ID token with claims of 50 KB', () => {
+  it('each claim is bounded in the explanation of a rejection', async () => {
+    const sub = `repo:octo-org/octo-repo:${'ref '.repeat(12_500)}`
+    nock('https://pipelines.actions.example')
+      .get('/idtoken/abc')
+      .query(true)
+      .reply(200, { value: fakeJwt({ iss: 'https://token.actions.githubusercontent.com', sub, aud: 'api://AzureADTokenExchange' }) })
+    nock('https://login.microsoftonline.com')
+      .post(`/${TENANT}/oauth2/v2.0/token`)
+      .reply(400, entraError(70021, 'invalid_request', 'No matching federated identity record found for presented assertion.'))
+    const io = fakeIo(
+      { 'tenant-id': TENANT, 'client-id': CLIENT, 'max-attempts': '1' },
+      {
+        env: {
+          ACTIONS_ID_TOKEN_REQUEST_URL: 'https://pipelines.actions.example/idtoken/abc?api-version=2.0',
+          ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token-xyz'
+        },
+        http: createHttp(USER_AGENT)
+      }
+    )
+    const rendered = (await rejection(io)).render()
+    expect(rendered).toMatch(/^ {2}subject {2}\(sub\): repo:octo-org\/octo-repo:(ref )+ref…$/m)
+    expect(rendered.length).toBeLessThan(6000)
+    expect(io.printed().length).toBeLessThan(2000)
   })
 })

@@ -153,7 +153,7 @@ function explainManagedIdentityError(
   // Each field redacted and bounded (serverText): an endpoint may echo the request, or send a megabyte.
   const text = (value: unknown, max = 2000) => serverText(value, max, io.redact)
   // IMDS answers OAuth-style errors; App Service answers { statusCode, message, correlationId }.
-  const said = [text(body?.error), text(body?.error_description) || text(body?.message)].filter(Boolean).join(': ')
+  const said = [text(body?.error, 200), text(body?.error_description) || text(body?.message)].filter(Boolean).join(': ')
   const status = response.status
   const transient = isTransientManagedIdentityStatus(status)
   const notFound = status === 400 && /identity not found|no msi found|no managed identity/i.test(said)
