@@ -201,12 +201,24 @@ function spellingsOf(value) {
   // A JWT's signature segment alone is enough to replay nothing, but it is the token's secret part.
   const parts = value.split('.')
   if (parts.length === 3 && parts[2].length >= 16) spellings.add(parts[2])
+  // A part of a one-line secret: a server's text cut inside an echoed secret would show one, which
+  // no mask matches. Of a JWT, parts of its signature only (every JWT's header starts alike).
+  const whole = parts.length === 3 ? parts[2] : value
+  if (!/[\r\n]/.test(value)) {
+    for (const spelling of [whole, new URLSearchParams({ v: whole }).toString().slice(2)]) {
+      for (let i = 0; i + PART <= spelling.length; i++) spellings.add(spelling.slice(i, i + PART))
+    }
+  }
   return spellings
 }
 
+/** The shortest part of a secret that counts as a leak: long enough never to occur by chance. */
+const PART = 10
+
 /**
  * Which secrets show up in what the action printed, as a person sees it (visibleLog): raw,
- * form-encoded, percent-encoded, base64, base64url, line by line, or a JWT's signature alone.
+ * form-encoded, percent-encoded, base64, base64url, line by line, a JWT's signature alone, or ten
+ * characters in a row of a one-line secret (or of a JWT's signature).
  * `printed` is { stdout, stderr, summary }.
  */
 export function findLeaks(printed, secrets) {

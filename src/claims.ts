@@ -1,6 +1,7 @@
 import { ActionError } from './errors.js'
 import { decodeClaims } from './jwt.js'
 import { isGuid } from './identifiers.js'
+import { cutAtBoundary } from './inert-text.js'
 import { powershellQuote, shellQuote } from './shell-quote.js'
 
 /** What the access token says about itself, for outputs and the log. Empty when it is opaque. */
@@ -19,11 +20,15 @@ export interface TokenFacts {
   decoded: boolean
 }
 
-// A role value as Entra allows it: printable ASCII without spaces (learn.microsoft.com, "Add app
-// roles to your application": the value cannot contain spaces). Also refused: a comma, which would
-// split the comma-separated output, and what a later step's log would read as a workflow command
-// when it echoes the output (`::` at the start, `##[` anywhere).
-const ROLE_VALUE = /^(?!::)(?!.*##\[)[\x21-\x2b\x2d-\x7e]+$/
+// A role value that is inert wherever it lands: in a shell word, when a workflow inlines
+// `${{ steps.x.outputs.roles }}` into `run:` (bash, sh, pwsh or cmd), and in a later step's log.
+// Entra allows more in a value (learn.microsoft.com, "appRole resource type": at most 120
+// characters, no spaces, ASCII punctuation including $ ( ) ` ; | & < > %), which a hostile
+// resource app could use to inject a command. Kept: letters, digits and . _ - : / + @ =, starting
+// with a letter or digit (not an option, a tilde, a splat or an `=` expansion), so nothing in it is
+// a metacharacter, a glob, an expansion (`$`, `%` in cmd), the output's comma, or the start of a
+// workflow command (`::`, `##[`).
+const ROLE_VALUE = /^[A-Za-z0-9][A-Za-z0-9._:/+@=-]{0,119}$/
 
 /**
  * Reads the claims best-effort; `reason` says why they could not be read. The outputs carry only
@@ -43,7 +48,10 @@ export function inspectToken(accessToken: string): { facts: TokenFacts; reason?:
   const roles: string[] = []
   for (const role of Array.isArray(claims.roles) ? claims.roles : []) {
     if (typeof role === 'string' && ROLE_VALUE.test(role)) roles.push(role)
-    else dropped.push(`The token's roles claim has a value that is not a role name (${JSON.stringify(role)}); it is left out.`)
+    else
+      dropped.push(
+        `The token's roles claim has a value that is not a role name, or not safe in a shell (${cutAtBoundary(JSON.stringify(role), 200)}); it is left out of the roles output.`
+      )
   }
   return {
     facts: {

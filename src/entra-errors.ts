@@ -1,6 +1,6 @@
 import type { RejectionNotes } from './credentials/credential.js'
 import { ActionError } from './errors.js'
-import { singleLine } from './inert-text.js'
+import { cutAtBoundary, serverText, singleLine } from './inert-text.js'
 import { isTransientStatus } from './retry.js'
 import { isGuid } from './identifiers.js'
 
@@ -198,22 +198,28 @@ export interface EntraErrorBody {
   correlation_id: string
 }
 
+// Bounds on what is printed of each field (a healthy answer's are far shorter: GUIDs, a timestamp,
+// an error code, a description of a few hundred characters); a hostile server may send a megabyte.
+const MAX_ID = 100
+const MAX_ERROR = 200
+const MAX_DESCRIPTION = 2000
+
 /**
  * Reads an OAuth error from any JSON object: a field of an unexpected type (a number where text
  * belongs, error_codes that is not an array) is treated as absent, never trusted. Undefined when
- * the body is not an OAuth error at all (no string `error`).
+ * the body is not an OAuth error at all (no string `error`). Every text field is redacted (the
+ * masked secrets replaced: a gateway may echo the request) and bounded (serverText).
  */
-export function readEntraError(body: Record<string, unknown> | undefined): EntraErrorBody | undefined {
+export function readEntraError(body: Record<string, unknown> | undefined, redact: (text: string) => string): EntraErrorBody | undefined {
   if (!body || typeof body.error !== 'string') return undefined
-  const text = (value: unknown) => (typeof value === 'string' ? singleLine(value) : '')
   return {
-    error: singleLine(body.error),
-    // Kept with its lines here: firstLine() takes the AADSTS text from it, then flattens that.
-    error_description: typeof body.error_description === 'string' ? body.error_description : '',
+    error: serverText(body.error, MAX_ERROR, redact),
+    // Redacted, not cut: firstLine() takes the AADSTS text from its first line and bounds that.
+    error_description: typeof body.error_description === 'string' ? redact(body.error_description) : '',
     error_codes: Array.isArray(body.error_codes) ? body.error_codes.filter((c): c is number => Number.isInteger(c)) : [],
-    timestamp: text(body.timestamp),
-    trace_id: text(body.trace_id),
-    correlation_id: text(body.correlation_id)
+    timestamp: serverText(body.timestamp, MAX_ID, redact),
+    trace_id: serverText(body.trace_id, MAX_ID, redact),
+    correlation_id: serverText(body.correlation_id, MAX_ID, redact)
   }
 }
 
@@ -278,8 +284,9 @@ export function explainEntraError(
  * Entra appends (they are printed once, on their own lines, from the body's own fields).
  */
 function firstLine(text: string): string {
-  // Bounded, and without a backtracking regex: a hostile server may send a megabyte of spaces.
-  const line = text.slice(0, 2000).split(/\r?\n/)[0]
+  // indexOf, not a backtracking regex: a hostile server may send a megabyte of spaces.
+  const end = text.indexOf('\n')
+  const line = end < 0 ? text : text.slice(0, end)
   const ids = line.indexOf('Trace ID:')
-  return singleLine(ids < 0 ? line : line.slice(0, ids)).trim()
+  return cutAtBoundary(singleLine(ids < 0 ? line : line.slice(0, ids)).trim(), MAX_DESCRIPTION)
 }

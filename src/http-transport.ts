@@ -3,7 +3,7 @@ import https from 'node:https'
 import type { Socket } from 'node:net'
 import tls from 'node:tls'
 import { ActionError } from './errors.js'
-import { singleLine } from './inert-text.js'
+import { cutAtBoundary, singleLine } from './inert-text.js'
 import type { Proxy } from './proxy.js'
 
 /** Entra ID's answers are a few KB; anything past this is not one, and is not read further. */
@@ -197,7 +197,8 @@ function openTunnel(target: URL, proxy: Proxy, track: (socket: Socket) => void):
 /** What a body was, for a message: its size and declared type, never its content. */
 export function describeBody(response: HttpResponse): string {
   const type = response.headers['content-type']
-  return `${Buffer.byteLength(response.body)} bytes of ${type ? String(type).split(';')[0] : 'no declared content type'}`
+  // The server's header, bounded: Node accepts 16 KB of headers.
+  return `${Buffer.byteLength(response.body)} bytes of ${type ? cutAtBoundary(String(type).split(';')[0], 100) : 'no declared content type'}`
 }
 
 /** Never assume a body is JSON: gateways answer HTML, and some proxies plain text. */
@@ -236,7 +237,8 @@ function isTransientCode(error: unknown): boolean {
 }
 
 function describe(error: unknown): string {
-  const reason = singleLine(error instanceof Error ? error.message : String(error))
+  // Bounded: a TLS error lists the server certificate's names, as many as it has.
+  const reason = cutAtBoundary(singleLine(error instanceof Error ? error.message : String(error)), 500)
   const code = errorCode(error)
   return code && !reason.includes(code) ? `${reason} (${code})` : reason
 }

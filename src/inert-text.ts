@@ -5,6 +5,12 @@ const ANSI = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)
 // (NEL U+0085, LS U+2028, PS U+2029): shown as a visible mark instead.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g
+// Unicode format characters (general category Cf): bidi controls (U+202A-U+202E, U+2066-U+2069),
+// zero-width characters (U+200B-U+200F, U+2060-U+2064, U+FEFF), tag characters (U+E0000-U+E007F,
+// some of them unassigned, hence the explicit range) and the rest. They are invisible, and a bidi
+// override reorders what follows it, so a line could read otherwise than it is (Unicode Technical
+// Report #36, "Bidirectional Text Spoofing"); the 'scope' check refuses them in input too.
+const FORMAT = /[\p{Cf}\u{e0000}-\u{e007f}]/gu
 // The runner trims leading white space (.NET Char.IsWhiteSpace) before looking for `::`.
 const COMMAND_START = /^([\s\u0085\u180e]*):(?=:)/
 // A legacy command, `##[name]`, is recognised anywhere in a line (actions/runner, ActionCommand.cs).
@@ -29,14 +35,64 @@ export function singleLine(text: string): string {
  * - `multiline` true (error, warning, debug: @actions/core escapes CR and LF as %0D and %0A, so
  *   they stay inside one command): line breaks are kept, as LF.
  * In both, each line that would start with `::` gets a space after its first colon, `##[` gets
- * one before its bracket, ANSI sequences are removed and other control characters become `�`.
+ * one before its bracket, ANSI sequences are removed, and other control characters and the
+ * invisible format characters become `�`.
  */
 export function inert(text: string, multiline: boolean): string {
   const lines = text
     .replace(ANSI, '')
     .replace(/\r\n?/g, '\n')
     .replace(CONTROL, '\ufffd')
+    .replace(FORMAT, '\ufffd')
     .split('\n')
     .map(line => line.replace(COMMAND_START, '$1: ').replace(LEGACY_COMMAND, '## ['))
   return lines.join(multiline ? '\n' : ' ')
+}
+
+/**
+ * `text` with every secret replaced by `***`, as the runner shows a masked value: the longest
+ * first, so that a secret containing another is replaced whole.
+ */
+export function redact(text: string, secrets: Iterable<string>): string {
+  let shown = text
+  for (const secret of [...new Set(secrets)].filter(Boolean).sort((a, b) => b.length - a.length)) {
+    if (shown.includes(secret)) shown = shown.replaceAll(secret, '***')
+  }
+  return shown
+}
+
+// What secrets and tokens are made of: letters and digits, the punctuation of base64 and base64url
+// (RFC 4648), of form encoding (WHATWG URL, application/x-www-form-urlencoded) and of Entra's
+// client secrets (`~`).
+const TOKEN_CHARACTER = /^[\p{L}\p{N}\p{M}~._%+/=*-]$/u
+
+/**
+ * A field of a server's answer, as one line of at most `max` characters, for a message. The secrets
+ * the action knows (`redact`, the values registered as masks) are replaced before anything is cut:
+ * a mask matches a secret only whole. A cut never ends inside a word or a token: the run of token
+ * characters it falls in is dropped whole, since it could be the start of a secret the server
+ * echoed in part, which no mask would match.
+ */
+export function serverText(value: unknown, max: number, redactSecrets: (text: string) => string): string {
+  if (typeof value !== 'string') return ''
+  return cutAtBoundary(singleLine(redactSecrets(value)), max)
+}
+
+/** `text` cut to at most `max` characters and marked `…`, ending before the token it would cut. */
+export function cutAtBoundary(text: string, max: number): string {
+  if (text.length <= max) return text
+  // The character (code point) that the code unit at `i` belongs to is part of a token.
+  const tokenAt = (i: number) => {
+    const low = i > 0 && isLowSurrogate(text.charCodeAt(i))
+    return TOKEN_CHARACTER.test(String.fromCodePoint(text.codePointAt(low ? i - 1 : i)!))
+  }
+  let end = max - 1
+  // Never half a surrogate pair.
+  if (isLowSurrogate(text.charCodeAt(end))) end--
+  if (tokenAt(end)) while (end > 0 && tokenAt(end - 1)) end--
+  return `${text.slice(0, end).trimEnd()}…`
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { statSync } from 'node:fs'
 import { ActionError } from './errors.js'
 import { createHttp, type Http } from './http-transport.js'
-import { inert } from './inert-text.js'
+import { inert, redact } from './inert-text.js'
 import { USER_AGENT } from './version.js'
 
 export interface Logger {
@@ -32,6 +32,11 @@ export interface Io extends Clock {
   env: Readonly<Record<string, string | undefined>>
   /** Registers a value with the runner so it is printed as *** from now on. */
   mask(value: string): void
+  /**
+   * `text` with every value registered by mask() replaced by ***. Server text is redacted before
+   * it is cut to length (inert-text.ts serverText): the runner's masks match a secret only whole.
+   */
+  redact(text: string): string
   setOutput(name: string, value: string): void
   /** Appends markdown to the job summary (which the runner does not mask: never put a secret there). */
   writeSummary(markdown: string): Promise<void>
@@ -42,16 +47,24 @@ export interface Io extends Clock {
 }
 
 export function createIo(): Io {
+  const masks = new Set<string>()
+  // Every line is redacted here as well, not only by the runner: a line printed where no runner
+  // masks (npm start, local-action) shows no secret either.
+  const shown = (message: string, multiline: boolean) => inert(redact(message, masks), multiline)
   const log: Logger = {
-    info: message => core.info(inert(message, false)),
-    warning: message => core.warning(inert(message, true)),
-    debug: message => core.debug(inert(message, true)),
-    error: message => core.error(inert(message, true))
+    info: message => core.info(shown(message, false)),
+    warning: message => core.warning(shown(message, true)),
+    debug: message => core.debug(shown(message, true)),
+    error: message => core.error(shown(message, true))
   }
   return {
     getInput: name => core.getInput(name),
     env: process.env,
-    mask: value => core.setSecret(value),
+    mask: value => {
+      masks.add(value)
+      core.setSecret(value)
+    },
+    redact: text => redact(text, masks),
     setOutput: (name, value) => {
       // core appends synchronously: a FIFO there would block the process for good, a missing file
       // would throw "Missing file at path". Either is one clear error naming the variable.

@@ -5,21 +5,34 @@ export interface PemBlock {
   text: string
 }
 
-const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g
+// A boundary line of RFC 7468 §2 (labels as OpenSSL writes them: capitals, digits, spaces).
+const BOUNDARY = /^-----(BEGIN|END) ([A-Z0-9 ]+)-----$/
 
-/** The PEM blocks in any order, tolerating \r\n, indentation and text around them. */
+/**
+ * The PEM blocks in any order, tolerating \r\n, indentation and text around them. One pass over
+ * the lines, each matched on its own: a search for each BEGIN's END over the rest of the text
+ * takes time quadratic in the number of BEGIN lines without an END.
+ */
 export function parsePemBlocks(pem: string): PemBlock[] {
-  const normalised = pem.replace(/\r\n?/g, '\n')
-  return [...normalised.matchAll(BLOCK)].map(match => ({
-    label: match[1],
-    // Each line as written, blank ones included: a legacy encrypted key needs the blank line
-    // after its Proc-Type and DEK-Info headers (RFC 1421 §4.4) to be read at all.
-    text: match[0]
-      .split('\n')
-      .map(line => line.trim())
-      .join('\n')
-      .concat('\n')
-  }))
+  const blocks: PemBlock[] = []
+  let open: { label: string; lines: string[] } | undefined
+  for (const raw of pem.split(/\r\n|\r|\n/)) {
+    const line = raw.trim()
+    const boundary = BOUNDARY.exec(line)
+    if (boundary?.[1] === 'BEGIN') {
+      // A BEGIN inside an open block starts over: the open one has no END.
+      open = { label: boundary[2], lines: [line] }
+    } else if (open) {
+      // Each line as written, blank ones included: a legacy encrypted key needs the blank line
+      // after its Proc-Type and DEK-Info headers (RFC 1421 §4.4) to be read at all.
+      open.lines.push(line)
+      if (boundary && boundary[2] === open.label) {
+        blocks.push({ label: open.label, text: `${open.lines.join('\n')}\n` })
+        open = undefined
+      }
+    }
+  }
+  return blocks
 }
 
 /**

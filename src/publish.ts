@@ -38,8 +38,7 @@ export async function publish(
   )
 
   if (settings.jobSummary) {
-    // One line per cell (a raw line break would end the table and open a block of its own).
-    const cell = (text: string) => inert(text, false).replace(/[|\\`<>*_[\]]/g, c => `\\${c}`) || '-'
+    const cell = (text: string) => markdownText(inert(text, false)) || '-'
     const rows: [string, string][] = [
       [settings.source.kind === 'managed-identity' ? 'Managed identity' : 'App', name],
       ['Tenant', tenant],
@@ -51,4 +50,19 @@ export async function publish(
       ['### Microsoft Graph token', '', '| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${cell(v)} |`), ''].join('\n')
     )
   }
+}
+
+// GitHub renders the summary as GitHub Flavored Markdown, whose autolink extension links bare
+// `www.` names, `scheme:` URLs and e-mail addresses (github.github.com/gfm, "Autolinks
+// (extension)"): it looks for the literal characters `www.`, `:` and `@`. As numeric character
+// references (CommonMark §6.2, "Entity and numeric character references"), `.`, `:` and `@` show
+// the same, but no longer spell a link, so an app named `www.evil.example` is text, not a link.
+const CHARACTER_REFERENCES: Record<string, string> = { '&': '&amp;', '.': '&#46;', ':': '&#58;', '@': '&#64;' }
+
+/**
+ * Text for one table cell of the summary, shown as it is: one line (a raw line break would end the
+ * table and open a block of its own), Markdown's syntax characters escaped, and no autolink.
+ */
+export function markdownText(text: string): string {
+  return text.replace(/[&.:@|\\`<>*_~[\]]/g, c => CHARACTER_REFERENCES[c] ?? `\\${c}`)
 }

@@ -1,4 +1,4 @@
-import { singleLine } from './inert-text.js'
+import { cutAtBoundary, singleLine } from './inert-text.js'
 
 /** An access token and how long it lives. */
 export interface Token {
@@ -28,7 +28,7 @@ export function readTokenResponse(body: Record<string, unknown> | undefined, sen
   if (!body) return { problem: 'a body that is not JSON' }
   const accessToken = body.access_token
   if (typeof accessToken !== 'string' || !accessToken) {
-    return { problem: `JSON without an access_token (fields: ${singleLine(Object.keys(body).join(', ')).slice(0, 200) || 'none'})` }
+    return { problem: `JSON without an access_token (fields: ${cutAtBoundary(singleLine(Object.keys(body).join(', ')), 200) || 'none'})` }
   }
   if (!B64TOKEN.test(accessToken)) return { problem: 'an access_token with characters a bearer token cannot have' }
   // Masking a value of a few characters would blank them out all over the log.
@@ -37,7 +37,7 @@ export function readTokenResponse(body: Record<string, unknown> | undefined, sen
   const tokenType = body.token_type
   if (tokenType !== undefined && !(typeof tokenType === 'string' && tokenType.toLowerCase() === 'bearer')) {
     return {
-      problem: `a token_type that is not Bearer (${typeof tokenType === 'string' ? singleLine(tokenType).slice(0, 40) : typeof tokenType}), which does not work as a bearer token`
+      problem: `a token_type that is not Bearer (${typeof tokenType === 'string' ? cutAtBoundary(singleLine(tokenType), 40) : typeof tokenType}), which does not work as a bearer token`
     }
   }
   const expiresIn = readSeconds(body.expires_in)

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from '@jest/globals'
-import { annotations, DEMO, leaks, startE2e } from '../helpers/e2e.js'
+import { annotations, DEMO, leaks, startE2e, summaryText } from '../helpers/e2e.js'
 
 const NO_ROLES = '22222222-3333-4444-5555-666666666666'
 const OPAQUE = '33333333-4444-5555-6666-777777777777'
@@ -57,11 +57,12 @@ it('passes when every required role is granted', async () => {
 it('writes a job summary of app, tenant, scope, roles and expiry, never the token', async () => {
   const result = await e2e.run({ 'job-summary': 'true' })
   expect(result.code).toBe(0)
-  expect(result.summary).toContain(`| App | graph-token-action demo (${DEMO.clientId}) |`)
-  expect(result.summary).toContain(`| Tenant | ${DEMO.tenantId} |`)
-  expect(result.summary).toContain('| Scope | https://graph.microsoft.com/.default |')
-  expect(result.summary).toContain('| Roles | User.Read.All, Group.Read.All |')
-  expect(result.summary).toMatch(/\| Expires | \S+Z \(in \d+ min\) \|/)
+  const shown = summaryText(result.summary)
+  expect(shown).toContain(`| App | graph-token-action demo (${DEMO.clientId}) |`)
+  expect(shown).toContain(`| Tenant | ${DEMO.tenantId} |`)
+  expect(shown).toContain('| Scope | https://graph.microsoft.com/.default |')
+  expect(shown).toContain('| Roles | User.Read.All, Group.Read.All |')
+  expect(shown).toMatch(/\| Expires \| \S+Z \(in \d+ min\) \|/)
   expect(leaks(result, { token: result.outputs.token, secret: DEMO.clientSecret })).toEqual([])
 })
 

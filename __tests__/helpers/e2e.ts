@@ -80,4 +80,13 @@ export const masks = (result: RunResult) => commandValues(result, 'add-mask')
 /** The workflow commands the runner would act on in this run's stdout. */
 export const commands = (result: RunResult): { name: string; data: string; legacy?: boolean }[] => runnerCommands(result.stdout)
 
+/**
+ * The job summary's text as GitHub shows it: the numeric character references and backslash
+ * escapes the action writes (publish.ts markdownText) resolved. Tests compare what a reader sees.
+ */
+export const summaryText = (markdown: string) =>
+  markdown.replace(/&#(\d+);|&amp;|\\(.)/g, (_, code: string | undefined, escaped: string | undefined) =>
+    code ? String.fromCharCode(Number(code)) : (escaped ?? '&')
+  )
+
 export { DEMO }

@@ -1,4 +1,5 @@
 import type { Http } from '../../src/http-transport.js'
+import { redact } from '../../src/inert-text.js'
 import type { Io } from '../../src/io.js'
 
 /** An Io that records everything and runs on a fake clock: sleeping only moves `now` forward. */
@@ -36,6 +37,7 @@ export function fakeIo(inputs: Record<string, string> = {}, options: { env?: Rec
     getInput: name => (inputs[name] ?? '').trim(),
     env: options.env ?? {},
     mask: value => io.masks.push(value),
+    redact: text => redact(text, io.masks),
     setOutput: (name, value) => {
       io.outputs[name] = value
     },

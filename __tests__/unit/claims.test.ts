@@ -65,6 +65,37 @@ describe('inspectToken', () => {
     expect(dropped).toHaveLength(8)
   })
 
+  it('keeps only role values that are inert in a shell, since workflows inline the roles output into run:', () => {
+    // Each is a value Entra accepts (appRole resource type: no spaces, ASCII punctuation allowed).
+    const hostile = [
+      '$(id)',
+      '`id`',
+      'A;id',
+      'A|id',
+      'A&id',
+      'A>x',
+      "A'x",
+      'A"x',
+      '-rf',
+      '~root',
+      '=id',
+      'A*',
+      'A?',
+      '{a,b}',
+      'A\\x',
+      '#x',
+      'A!x',
+      'A%PATH%'
+    ]
+    const kept = ['User.Read.All', 'access_as_application', 'Tasks.ReadWrite:Scoped', 'api://x/Role', 'a+b=c@d', 'R'.repeat(120)]
+    const { facts, dropped } = inspectToken(fakeJwt({ roles: [...kept, ...hostile, 'R'.repeat(121)] }))
+    expect(facts.roles).toEqual(kept)
+    expect(dropped).toHaveLength(hostile.length + 1)
+    expect(dropped[0]).toBe(
+      `The token's roles claim has a value that is not a role name, or not safe in a shell ("$(id)"); it is left out of the roles output.`
+    )
+  })
+
   it.each([
     ['a GUID', TENANT.toUpperCase(), TENANT],
     ['not a GUID', 'contoso\n::warning::x', '']

@@ -1,8 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
 import { clientSecret } from '../../src/credentials/client-secret.js'
 import { entraCode, explainEntraError, isTransientRejection, readEntraError } from '../../src/entra-errors.js'
-import { CLIENT, SECRET, TENANT } from '../helpers/fake-io.js'
+import { CLIENT, fakeIo, SECRET, TENANT } from '../helpers/fake-io.js'
+import { findLeaks } from '../../scripts/runner.mjs'
 import { entraError } from '../fixtures/entra-errors.js'
+
+/** Reads an answer as the token request does, with no secret registered. */
+const readError = (body: Record<string, unknown> | undefined) => readEntraError(body, text => text)
 
 const context = {
   clientId: CLIENT,
@@ -88,7 +92,7 @@ describe('explainEntraError, beyond the known codes', () => {
   })
 
   it("names the host, not Entra ID, when an OAuth error carries none of Entra's marks", () => {
-    const body = readEntraError({ error: 'invalid_request', error_description: 'bad request from gateway' })!
+    const body = readError({ error: 'invalid_request', error_description: 'bad request from gateway' })!
     expect(explainEntraError(400, body, { ...context, host: 'gw.example.net' }).message).toBe(
       'The token endpoint at gw.example.net refused the token request (invalid_request, HTTP 400): bad request from gateway'
     )
@@ -97,7 +101,7 @@ describe('explainEntraError, beyond the known codes', () => {
 
 describe('readEntraError', () => {
   it('puts each field of the answer on one line, so server text cannot add lines to the message', () => {
-    const body = readEntraError({
+    const body = readError({
       error: 'invalid_client',
       error_codes: [7000215],
       error_description: 'AADSTS7000215: Bad.\rRun this: az ad app credential reset\u2028now',
@@ -112,7 +116,7 @@ describe('readEntraError', () => {
   })
 
   it('treats fields of an unexpected type as absent instead of failing on them', () => {
-    const body = readEntraError({
+    const body = readError({
       error: 'invalid_client',
       error_description: 42,
       error_codes: 'AADSTS7000215',
@@ -132,14 +136,46 @@ describe('readEntraError', () => {
     )
   })
 
+  it('shows no part of a secret a gateway echoed, wherever the 2000-character cut falls in it', () => {
+    const io = fakeIo()
+    const formEncoded = new URLSearchParams({ v: SECRET }).toString().slice(2)
+    io.mask(SECRET)
+    io.mask(formEncoded)
+    const prefix = 'AADSTS7000215: Invalid client secret provided. Request: client_id=x&grant_type=client_credentials&client_secret='
+    for (let offset = 0; offset <= formEncoded.length; offset++) {
+      const padding = 'p'.repeat(2000 - prefix.length - offset)
+      const body = readEntraError({ error: 'invalid_client', error_description: `${padding}${prefix}${formEncoded}&scope=x` }, io.redact)!
+      const rendered = explainEntraError(401, body, context).render()
+      expect(rendered).toContain('Entra ID said: ')
+      expect(findLeaks({ stdout: rendered }, { secret: SECRET })).toEqual([])
+      expect(rendered).not.toContain(formEncoded.slice(0, 4))
+    }
+  })
+
+  it('bounds every field it prints, though each is a megabyte', () => {
+    const huge = 'A'.repeat(1024 * 1024)
+    const words = 'word '.repeat(200_000)
+    const body = readEntraError(
+      { error: huge, error_description: words, error_codes: [9999999], trace_id: words, correlation_id: huge, timestamp: words },
+      text => text
+    )!
+    const rendered = explainEntraError(400, body, context).render()
+    expect(rendered.length).toBeLessThan(3000)
+    expect(rendered).toMatch(
+      /^Entra ID refused the token request \(AADSTS9999999, HTTP 400\): (word ){399}word…\nTrace ID: (word ){19}word…\n/
+    )
+    // A field that is one token is dropped whole, not shown in part.
+    expect(rendered).toContain('Correlation ID: …')
+  })
+
   it('keeps only whole numbers from error_codes', () => {
-    expect(readEntraError({ error: 'x', error_codes: ['7000215', 1.5, 700016] })!.error_codes).toEqual([700016])
+    expect(readError({ error: 'x', error_codes: ['7000215', 1.5, 700016] })!.error_codes).toEqual([700016])
   })
 
   it('is undefined for a body that is not an OAuth error', () => {
-    expect(readEntraError({ message: 'Bad credentials' })).toBeUndefined()
-    expect(readEntraError({ error: { code: 'x' } })).toBeUndefined()
-    expect(readEntraError(undefined)).toBeUndefined()
+    expect(readError({ message: 'Bad credentials' })).toBeUndefined()
+    expect(readError({ error: { code: 'x' } })).toBeUndefined()
+    expect(readError(undefined)).toBeUndefined()
   })
 })
 

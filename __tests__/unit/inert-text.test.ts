@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { inert } from '../../src/inert-text.js'
+import { cutAtBoundary, inert, redact, serverText } from '../../src/inert-text.js'
 
 /** What the runner would take for a command on each stdout line (actions/runner ActionCommandManager). */
 function commandsIn(stdout: string): string[] {
@@ -32,5 +32,83 @@ describe('inert', () => {
   it('leaves ordinary text alone', () => {
     const text = "Got a token for app 'Release bot' (00001111-aaaa-2222-bbbb-3333cccc4444): roles User.Read.All; ratio 1:2 ##x"
     expect(inert(text, false)).toBe(text)
+  })
+})
+
+describe('inert, with invisible format characters', () => {
+  it.each([
+    ['a right-to-left override (U+202E)', 'Release bot \u202eredaeh\u202c', 2],
+    ['bidi embeddings and isolates (U+202A, U+2066-U+2069)', '\u202aa\u2066b\u2067c\u2068d\u2069', 5],
+    ['zero-width characters (U+200B-U+200F, U+2060-U+2064, U+FEFF)', 'a\u200bb\u200cc\u200dd\u200ee\u200ff\u2060g\u2064h\ufeff', 8],
+    ['tag characters (U+E0000-U+E007F), unassigned ones included', 'flag\u{e0001}\u{e0067}\u{e0062}\u{e007f}\u{e0000}', 5],
+    ['other format characters (soft hyphen, Arabic letter mark)', 'a\u00adb\u061cc', 2]
+  ])('marks %s, so a line reads as it is', (_, text, count) => {
+    const shown = inert(text, false)
+    expect(shown).not.toMatch(/[\p{Cf}\u{e0000}-\u{e007f}]/u)
+    expect(shown.match(/\ufffd/g)).toHaveLength(count)
+  })
+
+  it('keeps visible text around them, letters of any script included', () => {
+    expect(inert('Zugriff für Ünïcode ✓ \u202eabc', true)).toBe('Zugriff für Ünïcode ✓ \ufffdabc')
+  })
+})
+
+describe('redact', () => {
+  it('replaces every registered secret, the longest first, as the runner shows it', () => {
+    expect(redact('a=abc123456 b=abc123456789 c=x', ['abc123456', 'abc123456789', ''])).toBe('a=*** b=*** c=x')
+  })
+})
+
+describe('serverText', () => {
+  const SECRET = 'Xq8Q~k3Jz9Lw2Vb7Nm4Rt6Yp1Hs5Df0Ga.Ce_Uiz'
+  const formEncoded = SECRET.replace('~', '%7E')
+  const masks = (text: string) => redact(text, [SECRET, formEncoded])
+  /** Every part of the secret of `length` characters. */
+  const parts = (length: number) => Array.from({ length: SECRET.length - length + 1 }, (_, i) => SECRET.slice(i, i + length))
+
+  it('removes an echoed secret before cutting, wherever the cut falls in it', () => {
+    for (let offset = 0; offset <= formEncoded.length; offset++) {
+      const echoed = `request: ${'p'.repeat(100 - offset)} client_secret=${formEncoded}&scope=x client_secret=${SECRET}`
+      const shown = serverText(echoed, 126, masks)
+      expect(shown.length).toBeLessThanOrEqual(126)
+      for (const part of parts(3)) expect(shown).not.toContain(part)
+    }
+  })
+
+  it('removes a registered secret with spaces and punctuation before cutting, which the cut alone would not', () => {
+    const password = 'open sesame: 4 8 15 16 23 42!'
+    for (let offset = 1; offset < password.length; offset++) {
+      const shown = serverText(`proxy said: ${password} is wrong`, 12 + offset, text => redact(text, [password]))
+      expect(shown).not.toMatch(/open|sesame|\d|!/)
+    }
+    // Cut alone, the words before the cut would show.
+    expect(serverText(`proxy said: ${password} is wrong`, 30, text => text)).toBe('proxy said: open sesame: 4 8…')
+  })
+
+  it('never ends in a part of a token, even one no mask knows', () => {
+    for (let offset = 1; offset < SECRET.length; offset++) {
+      const shown = serverText(`AADSTS7000215: Invalid client secret ${SECRET} provided.`, 38 + offset, text => text)
+      expect(shown).toBe('AADSTS7000215: Invalid client secret…')
+    }
+  })
+
+  it('keeps text that fits as it is, on one line, and bounds a megabyte', () => {
+    expect(serverText('trace\r\nid', 100, text => text)).toBe('trace id')
+    expect(serverText(42, 100, text => text)).toBe('')
+    expect(serverText(`${'word '.repeat(200_000)}`, 100, text => text)).toBe(`${'word '.repeat(19)}word…`)
+  })
+})
+
+describe('cutAtBoundary', () => {
+  it('never cuts a surrogate pair in half', () => {
+    // A lone surrogate does not survive UTF-8: it would be printed as U+FFFD.
+    const wellFormed = (text: string) => Buffer.from(text).toString() === text
+    for (const [max, shown] of [
+      [6, 'ab 😀…'],
+      [5, 'ab…']
+    ] as const) {
+      expect(cutAtBoundary(`ab ${'😀'.repeat(10)}`, max)).toBe(shown)
+      expect(wellFormed(shown)).toBe(true)
+    }
   })
 })

@@ -16,6 +16,13 @@ describe('findLeaks', () => {
     expect(findLeaks({ stdout }, { secret: SECRET })).toEqual(['secret'])
   })
 
+  it('finds a part of a secret, as a cut in an echoed answer would show it, but not a part of every JWT', () => {
+    expect(findLeaks({ stdout: `description: ...client_secret=${SECRET.slice(0, 12)}…` }, { secret: SECRET })).toEqual(['secret'])
+    expect(findLeaks({ stdout: `…${SECRET.replace('~', '%7E').slice(3, 15)}` }, { secret: SECRET })).toEqual(['secret'])
+    expect(findLeaks({ stdout: `sig=${JWT.split('.')[2].slice(5, 17)}` }, { token: JWT })).toEqual(['token'])
+    expect(findLeaks({ stdout: `header ${JWT.split('.')[0]}` }, { token: JWT })).toEqual([])
+  })
+
   it("finds a JWT's signature segment on its own", () => {
     expect(findLeaks({ stdout: `sig=${JWT.split('.')[2]}` }, { token: JWT })).toEqual(['token'])
   })

@@ -123,10 +123,14 @@ function readPrivateKey(text: string, label: string, password: string): { key: K
       'Set client-certificate-password to its passphrase (from a secret); if it comes from a secret, check that the secret exists.'
     )
   }
-  if (label === 'ENCRYPTED PRIVATE KEY') checkDerivationCost(text)
+  // An encrypted PKCS#8 key is given to node:crypto as DER: from PEM, OpenSSL tries more than one
+  // decoder, and a wrong password costs a key derivation for each.
+  const der = label === 'ENCRYPTED PRIVATE KEY' ? checkDerivationCost(text) : undefined
   let key: KeyObject
   try {
-    key = createPrivateKey({ key: text, format: 'pem', passphrase: encrypted ? password : undefined })
+    key = der
+      ? createPrivateKey({ key: der, format: 'der', type: 'pkcs8', passphrase: password })
+      : createPrivateKey({ key: text, format: 'pem', passphrase: encrypted ? password : undefined })
   } catch {
     throw encrypted
       ? invalidInput(
@@ -159,12 +163,13 @@ function readPrivateKey(text: string, label: string, password: string): { key: K
 }
 
 // Far above what tools write (OpenSSL 2,048 PBKDF2 iterations; OWASP's 2023 advice 600,000), and
-// about a second of work here: derivation is synchronous and cannot be cut off by the deadline.
+// about a second of work here: derivation is synchronous and nothing can cut it off, so it runs
+// before the deadline starts (run.ts), and this bounds how long checking the input can take.
 const MAX_PBKDF2_ITERATIONS = 2_000_000
 const MAX_SCRYPT_WORK = 2 ** 20 * 8 // N × r × p: OpenSSL's default is 2^14 × 8 × 1
 
-/** Refuses an encrypted PKCS#8 key whose key derivation would stall the step (see pkcs8.ts). */
-function checkDerivationCost(text: string): void {
+/** The DER of an encrypted PKCS#8 key, refused when its key derivation would stall the step (see pkcs8.ts). */
+function checkDerivationCost(text: string): Buffer {
   const der = Buffer.from(text.replace(/-----[^-]+-----|\s/g, ''), 'base64')
   const derivation = keyDerivation(der)
   const tooCostly = !derivation
@@ -181,6 +186,7 @@ function checkDerivationCost(text: string): void {
       'Export it again with the usual settings: openssl pkcs8 -topk8 -v2 aes-256-cbc -in key.pem -out encrypted.pem.'
     )
   }
+  return der
 }
 
 /** Subject lines of an X.509 name joined into one, for a one-line message. */

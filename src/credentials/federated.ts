@@ -1,4 +1,4 @@
-import { singleLine } from '../inert-text.js'
+import { cutAtBoundary, singleLine } from '../inert-text.js'
 import type { Logger } from '../io.js'
 import { decodeClaims } from '../jwt.js'
 import { shellQuote } from '../shell-quote.js'
@@ -80,9 +80,13 @@ export function reuseWhileValid(
   }
 }
 
-/** A claim as text for an explanation: arrays joined, anything else shown as absent. */
+// Far above a real claim (Entra limits a federated credential's subject to 600 characters), and
+// a bound on what a token from elsewhere (the runner's ID-token endpoint, a file) can print.
+const MAX_CLAIM = 1000
+
+/** A claim as text for an explanation: arrays joined, anything else shown as absent; bounded. */
 export function claimText(value: unknown): string {
-  return singleLine(Array.isArray(value) ? value.join(' ') : typeof value === 'string' ? value : '(none)')
+  return cutAtBoundary(singleLine(Array.isArray(value) ? value.join(' ') : typeof value === 'string' ? value : '(none)'), MAX_CLAIM)
 }
 
 // Which part of the federated credential each AADSTS code blames.

@@ -14,7 +14,7 @@ export function managedIdentityAssertion(
   identity: ManagedIdentitySettings,
   audience: string,
   authorityHost: string,
-  io: Pick<Io, 'http' | 'mask' | 'now'>,
+  io: Pick<Io, 'http' | 'mask' | 'redact' | 'now'>,
   retry: Retry
 ): AssertionProvider {
   return {

@@ -13,7 +13,7 @@ import { readTokenResponse, type Token } from '../token-response.js'
  * it is parsed; anything else becomes an ActionError marked transient or not.
  */
 export async function requestEntraToken(
-  io: Pick<Io, 'http' | 'mask' | 'now' | 'uuid'>,
+  io: Pick<Io, 'http' | 'mask' | 'redact' | 'now' | 'uuid'>,
   settings: Pick<Settings, 'tokenUrl' | 'clientId' | 'tenantId' | 'cloud' | 'scope' | 'proxy'>,
   credential: Credential,
   signal: AbortSignal
@@ -50,7 +50,7 @@ export async function requestEntraToken(
   }
 
   const retryAfterMs = parseRetryAfter(response.headers['retry-after'], io.now())
-  const rejection = readEntraError(body)
+  const rejection = readEntraError(body, io.redact)
   const host = new URL(settings.tokenUrl).host
   if (rejection) {
     throw explainEntraError(

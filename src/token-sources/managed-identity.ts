@@ -3,7 +3,7 @@ import { ActionError } from '../errors.js'
 import { describeBody, parseJson, type HttpRequest, type HttpResponse } from '../http-transport.js'
 import type { ManagedIdentitySettings } from '../identity-settings.js'
 import type { Io } from '../io.js'
-import { singleLine } from '../inert-text.js'
+import { cutAtBoundary, serverText, singleLine } from '../inert-text.js'
 import { parseRetryAfter } from '../retry.js'
 import { shellQuote } from '../shell-quote.js'
 import { readSmallFile } from '../small-file.js'
@@ -28,7 +28,7 @@ function isTransientManagedIdentityStatus(status: number): boolean {
  * then masked the moment it is parsed.
  */
 export async function requestManagedIdentityToken(
-  io: Pick<Io, 'http' | 'mask' | 'now'>,
+  io: Pick<Io, 'http' | 'mask' | 'redact' | 'now'>,
   identity: ManagedIdentitySettings,
   resource: string,
   signal: AbortSignal
@@ -69,7 +69,7 @@ export async function requestManagedIdentityToken(
     io.mask(token.accessToken)
     return token
   }
-  throw explainManagedIdentityError(response, body, identity, io.now())
+  throw explainManagedIdentityError(response, body, identity, io)
 }
 
 // The API version each endpoint speaks (the Learn pages above; Azure Arc: MSAL's AzureArc.ts).
@@ -117,7 +117,7 @@ export function readArcChallenge(header: string | string[] | undefined, director
   if (!realm) throw fail('has no Basic realm')
   const path = resolve(realm)
   if (dirname(path) !== resolve(directory) || extname(path) !== '.key') {
-    throw fail(`names a file outside the agent's token folder (${singleLine(realm).slice(0, 200)})`)
+    throw fail(`names a file outside the agent's token folder (${cutAtBoundary(singleLine(realm), 200)})`)
   }
   const file = readSmallFile(path, MAX_ARC_KEY_BYTES)
   if ('problem' in file)
@@ -148,11 +148,12 @@ function explainManagedIdentityError(
   response: HttpResponse,
   body: Record<string, unknown> | undefined,
   identity: ManagedIdentitySettings,
-  now: number
+  io: Pick<Io, 'redact' | 'now'>
 ): ActionError {
-  const text = (value: unknown) => (typeof value === 'string' ? singleLine(value) : '')
+  // Each field redacted and bounded (serverText): an endpoint may echo the request, or send a megabyte.
+  const text = (value: unknown, max = 2000) => serverText(value, max, io.redact)
   // IMDS answers OAuth-style errors; App Service answers { statusCode, message, correlationId }.
-  const said = [text(body?.error), text(body?.error_description) || text(body?.message)].filter(Boolean).join(': ')
+  const said = [text(body?.error, 200), text(body?.error_description) || text(body?.message)].filter(Boolean).join(': ')
   const status = response.status
   const transient = isTransientManagedIdentityStatus(status)
   const notFound = status === 400 && /identity not found|no msi found|no managed identity/i.test(said)
@@ -170,10 +171,10 @@ function explainManagedIdentityError(
             : undefined,
       details: [
         notFound && said ? `The endpoint said: ${said}` : '',
-        text(body?.correlationId) ? `Correlation ID: ${text(body?.correlationId)}` : ''
+        text(body?.correlationId, 100) ? `Correlation ID: ${text(body?.correlationId, 100)}` : ''
       ].filter(Boolean),
       transient,
-      retryAfterMs: parseRetryAfter(response.headers['retry-after'], now)
+      retryAfterMs: parseRetryAfter(response.headers['retry-after'], io.now())
     }
   )
 }
