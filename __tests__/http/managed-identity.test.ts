@@ -5,11 +5,13 @@ import { createHttp } from '../../src/http-transport.js'
 import { run } from '../../src/run.js'
 import { readArcChallenge } from '../../src/token-sources/managed-identity.js'
 import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { USER_AGENT } from '../../src/version.js'
 import { CLIENT, fakeIo, fakeJwt, START, TENANT } from '../helpers/fake-io.js'
 import { entraError } from '../fixtures/entra-errors.js'
+import { appServiceAnswer, imdsAnswer } from '../fixtures/managed-identity.mjs'
+import { itExceptOn } from '../helpers/platform.js'
 
 // The request shapes of learn.microsoft.com "How to use managed identities for Azure resources on
 // an Azure VM to acquire an access token" (IMDS) and "Managed identities for App Service and Azure
@@ -47,7 +49,9 @@ describe("a managed identity's own token", () => {
   it.each([
     ['system', { 'api-version': '2018-02-01', resource: 'https://graph.microsoft.com' }],
     [USER_ASSIGNED, { 'api-version': '2018-02-01', resource: 'https://graph.microsoft.com', client_id: USER_ASSIGNED }],
-    [RESOURCE_ID, { 'api-version': '2018-02-01', resource: 'https://graph.microsoft.com', msi_res_id: RESOURCE_ID }]
+    [RESOURCE_ID, { 'api-version': '2018-02-01', resource: 'https://graph.microsoft.com', msi_res_id: RESOURCE_ID }],
+    // MSAL Node's name for IMDS (ManagedIdentityUserAssignedIdQueryParameterNames.MANAGED_IDENTITY_OBJECT_ID).
+    [`object-id:${OBJECT_ID}`, { 'api-version': '2018-02-01', resource: 'https://graph.microsoft.com', object_id: OBJECT_ID }]
   ])("'managed-identity' %s: one GET to IMDS with Metadata: true, and the outputs", async (identity, query) => {
     const headers: Record<string, unknown>[] = []
     nock(IMDS)
@@ -84,7 +88,8 @@ describe("a managed identity's own token", () => {
 
   it.each([
     [USER_ASSIGNED, { client_id: USER_ASSIGNED }],
-    [RESOURCE_ID, { mi_res_id: RESOURCE_ID }]
+    [RESOURCE_ID, { mi_res_id: RESOURCE_ID }],
+    [`object-id:${OBJECT_ID}`, { object_id: OBJECT_ID }]
   ])('goes to IDENTITY_ENDPOINT with X-IDENTITY-HEADER (App Service, Container Apps) for %s', async (identity, extra) => {
     const headers: Record<string, unknown>[] = []
     nock('http://localhost:42356')
@@ -102,6 +107,38 @@ describe("a managed identity's own token", () => {
     expect(headers[0]).toMatchObject({ 'x-identity-header': 'identity-header-secret' })
     expect(headers[0]).not.toHaveProperty('metadata')
     expect(fake.masks).toEqual(['identity-header-secret', MI_TOKEN])
+  })
+
+  it("takes App Service's documented answer, expires_on alone, at Linux App Service's link-local IDENTITY_ENDPOINT", async () => {
+    const now = Math.floor(START / 1000)
+    const answer = appServiceAnswer(MI_TOKEN, 'https://graph.microsoft.com', now)
+    expect(answer).not.toHaveProperty('expires_in')
+    const scope = nock('http://169.254.129.3:8081')
+      .get('/msi/token')
+      .query({ 'api-version': '2019-08-01', resource: 'https://graph.microsoft.com' })
+      .reply(200, answer)
+    const fake = io(
+      { 'managed-identity': 'system' },
+      { IDENTITY_ENDPOINT: 'http://169.254.129.3:8081/msi/token', IDENTITY_HEADER: 'identity-header-secret' }
+    )
+    await run(fake)
+    expect(scope.isDone()).toBe(true)
+    expect(fake.outputs).toMatchObject({
+      token: MI_TOKEN,
+      'expires-in': '86399',
+      'expires-on': new Date((now + 86_399) * 1000).toISOString().replace('.000', '')
+    })
+  })
+
+  it("takes IMDS's documented answer (every value a string, an empty refresh_token)", async () => {
+    const now = Math.floor(START / 1000)
+    nock(IMDS)
+      .get('/metadata/identity/oauth2/token')
+      .query(true)
+      .reply(200, imdsAnswer(MI_TOKEN, 'https://graph.microsoft.com', now))
+    const fake = io({ 'managed-identity': 'system' })
+    await run(fake)
+    expect(fake.outputs).toMatchObject({ token: MI_TOKEN, 'expires-in': '3599' })
   })
 
   it('retries 410, 404, 429 and 5xx, as IMDS asks', async () => {
@@ -207,6 +244,7 @@ describe("Azure Arc's challenge file", () => {
     writeFileSync(join(root, 'outside.key'), 'other-file')
     writeFileSync(join(tokens, 'big.key'), 'x'.repeat(5000))
     writeFileSync(join(tokens, 'notes.txt'), 'x')
+    writeFileSync(join(tokens, 'short.key'), 'a\n')
     return { root, tokens }
   }
 
@@ -221,14 +259,49 @@ describe("Azure Arc's challenge file", () => {
 
   it.each([
     ['a file outside the folder', (t: string) => `Basic realm=${join(t, '..', 'outside.key')}`, /outside the agent's token folder/],
-    ['a file that is not a .key', (t: string) => `Basic realm=${join(t, 'notes.txt')}`, /outside the agent's token folder/],
+    ['a file that is not a .key', (t: string) => `Basic realm=${join(t, 'notes.txt')}`, /names a file that is not a \.key file \(/],
     ['a file larger than 4096 bytes', (t: string) => `Basic realm=${join(t, 'big.key')}`, /is too large/],
     ['a file that does not exist', (t: string) => `Basic realm=${join(t, 'gone.key')}`, /cannot be read \(ENOENT\)/],
-    ['no Basic realm at all', () => 'Bearer x', /has no Basic realm/]
+    ['no Basic realm at all', () => 'Bearer x', /has no Basic realm/],
+    // Masked, 'a' would blank out every a in the rest of the log.
+    [
+      'a file too short to be a challenge',
+      (t: string) => `Basic realm=${join(t, 'short.key')}`,
+      /content is 1 character long, too short to be real/
+    ]
   ])('refuses %s, so a server cannot make the action send it any file', (_, header, message) => {
     const { root, tokens } = setUp()
     try {
       expect(() => readArcChallenge(header(tokens), tokens)).toThrow(message)
+    } finally {
+      removeTempDir(root)
+    }
+  })
+
+  itExceptOn('win32', 'creating a symbolic link there needs an administrator')(
+    'refuses a .key in the folder that links to a file elsewhere, or to one that is not a .key',
+    () => {
+      const { root, tokens } = setUp()
+      try {
+        symlinkSync(join(root, 'outside.key'), join(tokens, 'link.key'))
+        symlinkSync(join(tokens, 'notes.txt'), join(tokens, 'notes-link.key'))
+        expect(() => readArcChallenge(`Basic realm=${join(tokens, 'link.key')}`, tokens)).toThrow(
+          "names a link to a file outside the agent's token folder (link.key)"
+        )
+        expect(() => readArcChallenge(`Basic realm=${join(tokens, 'notes-link.key')}`, tokens)).toThrow(
+          'names a link to a file that is not a .key file (notes-link.key)'
+        )
+      } finally {
+        removeTempDir(root)
+      }
+    }
+  )
+
+  itExceptOn('win32', 'creating a symbolic link there needs an administrator')('follows a link to a .key in the folder itself', () => {
+    const { root, tokens } = setUp()
+    try {
+      symlinkSync(join(tokens, 'abc.key'), join(tokens, 'current.key'))
+      expect(readArcChallenge(`Basic realm=${join(tokens, 'current.key')}`, tokens)).toBe('challenge-secret-0123456789')
     } finally {
       removeTempDir(root)
     }

@@ -3,6 +3,7 @@ import { parseJson } from '../http-transport.js'
 import type { Io } from '../io.js'
 import { proxyFor, type ProxySettings } from '../proxy.js'
 import { isTransientStatus } from '../retry.js'
+import { tooShortToBeSecret } from '../secret-length.js'
 import type { Retry } from './credential.js'
 import { claimText, type AssertionProvider, type Presented } from './federated.js'
 
@@ -37,8 +38,9 @@ export function githubIdToken(settings: GithubIdTokenSettings, io: Pick<Io, 'htt
       proxy: proxyFor(url.href, settings.proxy)
     })
     const value = parseJson(response.body)?.value
-    // Only a JWS compact token is passed on: anything else would be sent, and echoed, in a form body.
-    if (response.status === 200 && typeof value === 'string' && JWS_COMPACT.test(value)) {
+    // Only a JWS compact token is passed on: anything else would be sent, and echoed, in a form body;
+    // and one too short to be real is not masked (it would blank out its letters all over the log).
+    if (response.status === 200 && typeof value === 'string' && JWS_COMPACT.test(value) && !tooShortToBeSecret(value)) {
       io.mask(value)
       return value
     }
