@@ -24,7 +24,7 @@ export interface Settings {
   notes: string[]
   /** At least 1. */
   maxAttempts: number
-  /** Deadline for the whole acquisition, retries and waits included. */
+  /** Deadline for the whole acquisition, retries and waits included (by default 60 s, 90 s with a managed identity). */
   timeoutMs: number
   /** Application permissions the token must carry. */
   requiredRoles: string[]
@@ -62,7 +62,7 @@ export function parseSettings(raw: RawInputs): Settings {
   const authorityHost = check(() => parseAuthorityHost(raw['authority-host']), '') || CLOUDS[cloud].authorityHost
   const scope = check(() => parseScope(raw.scope, cloud), '')
   const maxAttempts = check(() => parseMaxAttempts(raw['max-attempts']), 1)
-  const timeoutMs = check(() => parseTimeoutSeconds(raw['timeout-seconds']) * 1000, 0)
+  const timeoutMs = check(() => parseTimeoutSeconds(raw['timeout-seconds'], defaultTimeoutSeconds(identity?.source)) * 1000, 0)
   const jobSummary = check(() => parseBoolean('job-summary', raw['job-summary']), false)
   const proxy = check(() => parseProxySettings(raw.proxyVariables), { noProxy: [] })
   if (errors.length > 0 || !identity) throw new InputErrors(errors)
@@ -168,13 +168,25 @@ function parseMaxAttempts(value: string): number {
   )
 }
 
-function parseTimeoutSeconds(value: string): number {
-  const n = Number(value || '60')
-  if (/^\d+$/.test(value || '60') && n >= 1 && n <= 3600) return n
+// IMDS may answer 410 for up to 70 s while it updates (token-sources/managed-identity.ts waits it
+// out, as MSAL does): with a managed identity the default deadline leaves room for that, an attempt
+// after it and a back-off. Elsewhere a minute is plenty: Entra ID answers in well under a second.
+const DEFAULT_TIMEOUT_S = 60
+const DEFAULT_MANAGED_IDENTITY_TIMEOUT_S = 90
+
+function defaultTimeoutSeconds(source: TokenSourceSettings | undefined): number {
+  const managed = source?.kind === 'managed-identity' || (source?.kind === 'entra' && source.credential.kind === 'managed-identity')
+  return managed ? DEFAULT_MANAGED_IDENTITY_TIMEOUT_S : DEFAULT_TIMEOUT_S
+}
+
+function parseTimeoutSeconds(value: string, defaultSeconds: number): number {
+  if (!value) return defaultSeconds
+  const n = Number(value)
+  if (/^\d+$/.test(value) && n >= 1 && n <= 3600) return n
   throw invalidInput(
     'timeout-seconds',
     `'timeout-seconds' must be a whole number of seconds from 1 to 3600, not '${printable(value)}'.`,
-    'It bounds the whole acquisition, retries and waits included; the default is 60.'
+    `It bounds the whole acquisition, retries and waits included; the default is ${DEFAULT_TIMEOUT_S}, or ${DEFAULT_MANAGED_IDENTITY_TIMEOUT_S} with 'managed-identity'.`
   )
 }
 

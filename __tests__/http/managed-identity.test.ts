@@ -151,6 +151,44 @@ describe("a managed identity's own token", () => {
     expect(fake.outputs.token).toBe(MI_TOKEN)
   })
 
+  // Learn: IMDS answers 410 while it updates, back within 70 s; MSAL asks again every 10 s, 7 times.
+  it('waits out an IMDS that answers 410 for 70 s, with the default inputs, and gets the token', async () => {
+    const fake = fakeIo({ 'managed-identity': 'system' }, { http: createHttp(USER_AGENT) })
+    const askedAt: number[] = []
+    nock(IMDS)
+      .get('/metadata/identity/oauth2/token')
+      .query(true)
+      .times(9)
+      .reply(() => {
+        askedAt.push(fake.now() - START)
+        return fake.now() - START <= 70_000 ? [410, 'Gone'] : [200, MI_OK]
+      })
+    await run(fake)
+    expect(fake.outputs.token).toBe(MI_TOKEN)
+    // Every 10 s up to 70 s, none of them counted against max-attempts (4); then one back-off.
+    expect(askedAt).toEqual([0, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 70_000, 70_750])
+    expect(fake.logs.filter(l => /does not count against 'max-attempts'/.test(l.message))).toHaveLength(7)
+  })
+
+  it('stops waiting out 410 at an explicit, shorter deadline, naming timeout-seconds', async () => {
+    nock(IMDS).get('/metadata/identity/oauth2/token').query(true).times(3).reply(410, 'Gone')
+    const fake = io({ 'managed-identity': 'system', 'timeout-seconds': '25' })
+    const error: ActionError = await run(fake).catch(e => e)
+    expect(error.message).toMatch(
+      /^Stopped after 3 attempts: the next back-off \(10 s\) would pass the 25 s deadline\. The last one: The managed identity endpoint refused the token request \(HTTP 410\)/
+    )
+  })
+
+  it('counts 410 from IDENTITY_ENDPOINT against max-attempts like any transient failure (only IMDS is waited out)', async () => {
+    nock('http://localhost:42356').get('/msi/token').query(true).times(4).reply(410, { statusCode: 410, message: 'Gone' })
+    const fake = io(
+      { 'managed-identity': 'system' },
+      { IDENTITY_ENDPOINT: 'http://localhost:42356/msi/token', IDENTITY_HEADER: 'identity-header-secret' }
+    )
+    const error: ActionError = await run(fake).catch(e => e)
+    expect(error.message).toMatch(/^Gave up after 4 attempts\./)
+  })
+
   it.each([400, 401, 403])('does not retry %s', async status => {
     nock(IMDS).get('/metadata/identity/oauth2/token').query(true).reply(status, { error: 'invalid_request', error_description: 'Bad' })
     const error = await run(io({ 'managed-identity': 'system' })).catch(e => e)

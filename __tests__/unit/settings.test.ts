@@ -317,6 +317,16 @@ describe('managed identity and federated token files', () => {
     }
   )
 
+  // Room for an IMDS update (410 for up to 70 s, waited out) when a managed identity is asked.
+  it.each([
+    ['a client secret', { 'timeout-seconds': '' }, 60_000],
+    ["a managed identity's own token", { ...noApp, 'managed-identity': 'system', 'timeout-seconds': '' }, 90_000],
+    ['a managed identity as the app credential', { 'client-secret': '', 'managed-identity': USER_ASSIGNED, 'timeout-seconds': '' }, 90_000],
+    ['a managed identity with timeout-seconds given', { ...noApp, 'managed-identity': 'system', 'timeout-seconds': '60' }, 60_000]
+  ])('sets the deadline for %s', (_, inputs, timeoutMs) => {
+    expect(parseSettings(raw(inputs as Partial<RawInputs>)).timeoutMs).toBe(timeoutMs)
+  })
+
   it.each(['yes', 'b1c2d3e4', '/subscriptions/x/resourceGroups/y', 'mi-name'])(
     "refuses 'managed-identity' %s, listing the three forms",
     value => {

@@ -177,6 +177,12 @@ function noEndpoint(identity: ManagedIdentitySettings, url: string, cause: Actio
   })
 }
 
+// IMDS answers 410 while it updates, and is back "within 70 seconds" (learn.microsoft.com, "How to
+// use managed identities ... on an Azure VM to acquire an access token", error handling). MSAL Node
+// asks again every 10 s, 7 times (retry/ImdsRetryPolicy.ts: HTTP_STATUS_GONE_RETRY_AFTER_MS,
+// LINEAR_STRATEGY_NUM_RETRIES); so does the action, without using up 'max-attempts'.
+const IMDS_UPDATING = { everyMs: 10_000, upToMs: 70_000 }
+
 function explainManagedIdentityError(
   response: HttpResponse,
   body: Record<string, unknown> | undefined,
@@ -206,7 +212,8 @@ function explainManagedIdentityError(
         text(body?.correlationId) ? `Correlation ID: ${text(body?.correlationId)}` : ''
       ].filter(Boolean),
       transient,
-      retryAfterMs: parseRetryAfter(response.headers['retry-after'], now)
+      retryAfterMs: parseRetryAfter(response.headers['retry-after'], now),
+      waitOut: status === 410 && identity.endpoint.kind === 'imds' ? IMDS_UPDATING : undefined
     }
   )
 }
