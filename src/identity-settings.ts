@@ -53,6 +53,8 @@ export type CredentialSettings =
       requestUrl: string
       /** ACTIONS_ID_TOKEN_REQUEST_TOKEN, sent as a bearer token. */
       requestToken: string
+      /** AZURE_FEDERATED_TOKEN_FILE, set on AKS but not used since GitHub OIDC comes first; for explanations. */
+      ignoredTokenFile?: string
     }
   | {
       kind: 'federated-token-file'
@@ -165,7 +167,14 @@ export function parseIdentity(raw: RawInputs, cloud: CloudName, check: <T>(parse
       )
       return { kind: 'federated-token-file', path: raw.azureVariables.AZURE_FEDERATED_TOKEN_FILE!, origin: 'AZURE_FEDERATED_TOKEN_FILE' }
     }
-    return parseCredential(raw, cloud)
+    const chosen = parseCredential(raw, cloud)
+    if (chosen.kind === 'github-oidc' && aksIgnored) {
+      notes.push(
+        `AZURE_FEDERATED_TOKEN_FILE is set (${raw.azureVariables.AZURE_FEDERATED_TOKEN_FILE}, the AKS workload identity webhook's token file), but this job can get a GitHub ID token: GitHub OIDC is used, and the file is not. To use the file, remove 'permissions: id-token: write' from the job, or set 'federated-token-file' to it.`
+      )
+      return { ...chosen, ignoredTokenFile: raw.azureVariables.AZURE_FEDERATED_TOKEN_FILE }
+    }
+    return chosen
   }, undefined)
   return credential && { tenantId, clientId, source: { kind: 'entra', credential }, notes }
 }

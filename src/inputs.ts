@@ -32,7 +32,7 @@ export interface RawInputs {
 
 // Set by Azure: App Service and Container Apps (IDENTITY_*), Azure Arc (IDENTITY_ENDPOINT, IMDS_ENDPOINT),
 // the Azure SDKs' IMDS override, and
-// the AKS workload identity webhook (AZURE_*).
+// the AKS workload identity webhook (AZURE_*: the token file, tenant, client and login host).
 const AZURE_VARIABLES = [
   'IDENTITY_ENDPOINT',
   'IDENTITY_HEADER',
@@ -40,7 +40,8 @@ const AZURE_VARIABLES = [
   'AZURE_POD_IDENTITY_AUTHORITY_HOST',
   'AZURE_FEDERATED_TOKEN_FILE',
   'AZURE_TENANT_ID',
-  'AZURE_CLIENT_ID'
+  'AZURE_CLIENT_ID',
+  'AZURE_AUTHORITY_HOST'
 ] as const
 type AzureVariable = (typeof AZURE_VARIABLES)[number]
 

@@ -1,4 +1,4 @@
-import { CLOUDS, isCloudName, type CloudName } from './clouds.js'
+import { cloudOfAuthorityHost, CLOUDS, isCloudName, type CloudName } from './clouds.js'
 import { ActionError, InputErrors, invalidInput } from './errors.js'
 import { printable } from './identifiers.js'
 import { parseIdentity, type TokenSourceSettings } from './identity-settings.js'
@@ -57,9 +57,11 @@ export function parseSettings(raw: RawInputs): Settings {
     }
   }
 
-  const cloud = check(() => parseCloud(raw.cloud), 'public' as CloudName)
-  const identity = parseIdentity(raw, cloud, check)
-  const authorityHost = check(() => parseAuthorityHost(raw['authority-host']), '') || CLOUDS[cloud].authorityHost
+  const inputCloud = check(() => parseCloud(raw.cloud), 'public' as CloudName)
+  const identity = parseIdentity(raw, inputCloud, check)
+  const fromAks = aksAuthorityHost(raw, identity?.source, check)
+  const cloud = fromAks?.cloud ?? inputCloud
+  const authorityHost = check(() => parseAuthorityHost(raw['authority-host']), '') || fromAks?.authorityHost || CLOUDS[cloud].authorityHost
   const scope = check(() => parseScope(raw.scope, cloud), '')
   const maxAttempts = check(() => parseMaxAttempts(raw['max-attempts']), 1)
   const timeoutMs = check(() => parseTimeoutSeconds(raw['timeout-seconds'], defaultTimeoutSeconds(identity?.source)) * 1000, 0)
@@ -75,7 +77,7 @@ export function parseSettings(raw: RawInputs): Settings {
     tokenUrl: `${authorityHost}/${identity.tenantId}/oauth2/v2.0/token`,
     scope,
     source: identity.source,
-    notes: identity.notes,
+    notes: fromAks ? [...identity.notes, fromAks.note] : identity.notes,
     maxAttempts,
     timeoutMs,
     requiredRoles: parseRoleList(raw['required-roles']),
@@ -94,13 +96,40 @@ function parseCloud(value: string): CloudName {
   )
 }
 
-function parseAuthorityHost(value: string): string {
+/**
+ * The AKS workload identity webhook sets AZURE_AUTHORITY_HOST next to AZURE_FEDERATED_TOKEN_FILE
+ * (learn.microsoft.com, "Use Microsoft Entra Workload ID with AKS", webhook environment variables),
+ * as the Azure SDKs read it: the login host of the cluster's cloud. Used with the webhook's token
+ * file when neither 'cloud' nor 'authority-host' is given, and checked as 'authority-host' is.
+ */
+function aksAuthorityHost(
+  raw: RawInputs,
+  source: TokenSourceSettings | undefined,
+  check: <T>(parse: () => T, fallback: T) => T
+): { authorityHost: string; cloud: CloudName; note: string } | undefined {
+  const value = raw.azureVariables.AZURE_AUTHORITY_HOST
+  const aksFile =
+    source?.kind === 'entra' &&
+    source.credential.kind === 'federated-token-file' &&
+    source.credential.origin === 'AZURE_FEDERATED_TOKEN_FILE'
+  if (!value || !aksFile || raw.cloud || raw['authority-host']) return undefined
+  const authorityHost = check(() => parseAuthorityHost(value, 'AZURE_AUTHORITY_HOST'), '')
+  if (!authorityHost) return undefined
+  const known = cloudOfAuthorityHost(authorityHost)
+  return {
+    authorityHost,
+    cloud: known ?? 'public',
+    note: `'cloud' and 'authority-host' are empty: using AZURE_AUTHORITY_HOST from the environment (${authorityHost}), as the AKS workload identity webhook sets it${known ? `; the ${known} cloud` : ''}.`
+  }
+}
+
+function parseAuthorityHost(value: string, variable?: 'AZURE_AUTHORITY_HOST'): string {
   if (!value) return ''
   const fail = (what: string) =>
     invalidInput(
-      'authority-host',
-      `'authority-host' ${what}.`,
-      'Give only the scheme and host, with an optional port: https://login.microsoftonline.com or https://login.example.net:8443.'
+      variable ?? 'authority-host',
+      `${variable ? `${variable} (used because 'cloud' and 'authority-host' are empty)` : "'authority-host'"} ${what}.`,
+      `Give only the scheme and host, with an optional port: https://login.microsoftonline.com or https://login.example.net:8443.${variable ? " Or set 'cloud' (or 'authority-host'), which take the place of AZURE_AUTHORITY_HOST." : ''}`
     )
   // Checked before URL parsing, which would silently turn a look-alike such as a Cyrillic 'о' into
   // punycode (xn--...) and send the request to whoever owns that name.

@@ -337,6 +337,27 @@ describe('a federated token file', () => {
     expect(leaks(result, { file: token, token: result.outputs.token })).toEqual([])
   })
 
+  it("takes the login host from the webhook's AZURE_AUTHORITY_HOST when 'cloud' and 'authority-host' are empty, and says so", async () => {
+    const token = clusterToken()
+    const path = file('aks-authority', token)
+    const result = await e2e.run(
+      { ...NO_APP, 'authority-host': undefined },
+      {
+        AZURE_FEDERATED_TOKEN_FILE: path,
+        AZURE_TENANT_ID: DEMO.tenantId,
+        AZURE_CLIENT_ID: DEMO.clientId,
+        AZURE_AUTHORITY_HOST: `${e2e.simulator.url}/`,
+        RUNNER_DEBUG: '1'
+      }
+    )
+    expect(result.code).toBe(0)
+    expect(e2e.simulator.requests).toHaveLength(1)
+    expect(result.stdout).toContain(
+      `'cloud' and 'authority-host' are empty: using AZURE_AUTHORITY_HOST from the environment (${e2e.simulator.url}), as the AKS workload identity webhook sets it.`
+    )
+    expect(leaks(result, { file: token, token: result.outputs.token })).toEqual([])
+  })
+
   it('explains a subject mismatch with the claims presented, the AKS subject form, and a safely quoted az command', async () => {
     const token = clusterToken({ sub: 'system:serviceaccount:default:default' })
     const result = await e2e.run({ 'client-secret': undefined, 'federated-token-file': file('other-sa', token) }, { RUNNER_DEBUG: '1' })

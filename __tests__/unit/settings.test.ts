@@ -613,6 +613,72 @@ describe('Azure Arc', () => {
   })
 })
 
+describe("the AKS webhook's AZURE_AUTHORITY_HOST", () => {
+  const aks = (extra: Partial<RawInputs>, AZURE_AUTHORITY_HOST: string) =>
+    raw({
+      'client-secret': '',
+      'tenant-id': '',
+      'client-id': '',
+      cloud: '',
+      azureVariables: {
+        AZURE_FEDERATED_TOKEN_FILE: '/var/run/secrets/azure/tokens/azure-identity-token',
+        AZURE_TENANT_ID: TENANT,
+        AZURE_CLIENT_ID: CLIENT,
+        AZURE_AUTHORITY_HOST
+      },
+      ...extra
+    })
+
+  it.each([
+    ['https://login.microsoftonline.us/', 'usgov', 'https://login.microsoftonline.us', 'https://graph.microsoft.us/.default'],
+    ['https://login.chinacloudapi.cn/', 'china', 'https://login.chinacloudapi.cn', 'https://microsoftgraph.chinacloudapi.cn/.default'],
+    ['https://login.microsoftonline.com/', 'public', 'https://login.microsoftonline.com', 'https://graph.microsoft.com/.default'],
+    ['https://login.azurestack.example:8443', 'public', 'https://login.azurestack.example:8443', 'https://graph.microsoft.com/.default']
+  ])(
+    'with the token file and no cloud or authority-host, %s is the login host (the %s cloud), and the log says so',
+    (value, cloud, authorityHost, scope) => {
+      const settings = parseSettings(aks({}, value))
+      expect(settings).toMatchObject({ cloud, authorityHost, scope, tokenUrl: `${authorityHost}/${TENANT}/oauth2/v2.0/token` })
+      expect(settings.notes).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^'cloud' and 'authority-host' are empty: using AZURE_AUTHORITY_HOST from the environment \\(${authorityHost.replace(/[.]/g, '\\.')}\\), as the AKS workload identity webhook sets it`
+          )
+        )
+      )
+    }
+  )
+
+  it.each([
+    ["'cloud'", { cloud: 'china' }, 'https://login.partner.microsoftonline.cn'],
+    ["'authority-host'", { 'authority-host': 'https://login.example.net' }, 'https://login.example.net']
+  ])('gives way to %s', (_, extra, authorityHost) => {
+    const settings = parseSettings(aks(extra, 'https://login.microsoftonline.us/'))
+    expect(settings.authorityHost).toBe(authorityHost)
+    expect(settings.notes.join('\n')).not.toMatch(/AZURE_AUTHORITY_HOST/)
+  })
+
+  it('is not used with another credential', () => {
+    const settings = parseSettings(raw({ cloud: '', azureVariables: { AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us/' } }))
+    expect(settings.authorityHost).toBe('https://login.microsoftonline.com')
+  })
+
+  it.each([
+    ['plain http', 'http://login.microsoftonline.us/', /must use https/],
+    ['a path', 'https://login.microsoftonline.us/tenant/', /must not have a path/],
+    ['a look-alike host', 'https://lоgin.microsoftonline.us/', /has characters outside plain ASCII/]
+  ])('is checked as authority-host is: refuses %s, naming the variable', (_, value, message) => {
+    expect(errorsFor(aks({}, value) as Partial<RawInputs>)).toEqual([
+      [
+        'AZURE_AUTHORITY_HOST',
+        expect.stringMatching(
+          new RegExp(`^AZURE_AUTHORITY_HOST \\(used because 'cloud' and 'authority-host' are empty\\) ${message.source}.*Or set 'cloud'`)
+        )
+      ]
+    ])
+  })
+})
+
 describe('where an identifier came from, when it is wrong', () => {
   const noApp = { 'client-secret': '', 'tenant-id': '', 'client-id': '' }
   it('names AZURE_TENANT_ID and AZURE_CLIENT_ID when their values are bad', () => {

@@ -13,6 +13,8 @@ export interface GithubIdTokenSettings {
   requestToken: string
   /** The cloud's default audience, to tell a changed one apart. */
   defaultAudience: string
+  /** The AKS token file that GitHub OIDC took the place of, if any. */
+  ignoredTokenFile?: string
   proxy: ProxySettings
 }
 
@@ -69,6 +71,9 @@ export function githubIdToken(settings: GithubIdTokenSettings, io: Pick<Io, 'htt
         presented.issuer.endsWith('/') ? 'The issuer ends in a slash here; a federated credential never should.' : '',
         settings.audience !== settings.defaultAudience
           ? `'oidc-audience' is '${settings.audience}', not this cloud's default ${settings.defaultAudience}: the federated credential must list the same value.`
+          : '',
+        settings.ignoredTokenFile
+          ? `The GitHub ID token was sent, not the AKS workload identity token in AZURE_FEDERATED_TOKEN_FILE (${settings.ignoredTokenFile}): GitHub OIDC comes first. If the app trusts the cluster, remove 'permissions: id-token: write' from the job, or set 'federated-token-file' to that file.`
           : ''
       ].filter(Boolean)
   }
