@@ -185,6 +185,19 @@ describe("a managed identity's own token", () => {
     expect(error).toMatch(/or fix 'managed-identity'/)
   })
 
+  it('refuses an IDENTITY_HEADER too short to be real before any request, and never masks it', async () => {
+    const result = await e2e.run(
+      { ...NO_APP, 'managed-identity': 'system' },
+      { IDENTITY_ENDPOINT: endpoint.identityEndpoint, IDENTITY_HEADER: 'a' }
+    )
+    expect(result.code).toBe(1)
+    expect(endpoint.requests).toHaveLength(0)
+    expect(masks(result)).toEqual([])
+    expect(annotations(result)).toEqual([
+      expect.stringMatching(/^IDENTITY_HEADER is 1 character long, too short to be real \(at least 16\)\./)
+    ])
+  })
+
   itExceptOn('win32', 'the black hole stops a process with SIGSTOP')(
     'fails within seconds on a machine with no managed identity endpoint, pointing GitHub-hosted runners to OIDC',
     async () => {
@@ -397,7 +410,9 @@ describe('a federated token file', () => {
     ['an empty file', () => file('empty', '  \n'), /is empty/],
     ['a file that is not a JWT', () => file('pem', '-----BEGIN PRIVATE KEY-----\nabc\n'), /does not hold a JWT/],
     ['a directory', () => dir, /is not a regular file/],
-    ['a file larger than 64 KB', () => file('huge', `${'a'.repeat(70_000)}.b.c`), /is larger than 64 KB/]
+    ['a file larger than 64 KB', () => file('huge', `${'a'.repeat(70_000)}.b.c`), /is larger than 64 KB/],
+    // Masked, it would blank out every a, b and c in the rest of the log.
+    ['a file with a "JWT" too short to be real', () => file('tiny', 'a.b.c'), /holds a token 5 characters long, too short to be real/]
   ])('refuses %s before any request, naming the input', async (_, path, message) => {
     const result = await e2e.run({ 'client-secret': undefined, 'federated-token-file': path() })
     expect(result.code).toBe(1)
