@@ -103,7 +103,7 @@ it('explains a subject mismatch with the claims presented and the federated cred
 })
 
 it('says in the log that GitHub OIDC took the place of the AKS token file, and names the file under AADSTS70021', async () => {
-  const file = '/var/run/secrets/azure/tokens/azure-identity-token'
+  const file = join('tokens', 'azure-identity-token')
   e2e.simulator.inject('token', {
     status: 401,
     body: JSON.stringify(entraError(70021, 'invalid_request', 'No matching federated identity record found for presented assertion.')),

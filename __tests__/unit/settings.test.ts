@@ -621,7 +621,7 @@ describe("the AKS webhook's AZURE_AUTHORITY_HOST", () => {
       'client-id': '',
       cloud: '',
       azureVariables: {
-        AZURE_FEDERATED_TOKEN_FILE: '/var/run/secrets/azure/tokens/azure-identity-token',
+        AZURE_FEDERATED_TOKEN_FILE: 'azure-identity-token',
         AZURE_TENANT_ID: TENANT,
         AZURE_CLIENT_ID: CLIENT,
         AZURE_AUTHORITY_HOST
