@@ -196,6 +196,23 @@ describe("a managed identity's own token", () => {
     expect(error.message).toMatch(new RegExp(`^The managed identity endpoint refused the token request \\(HTTP ${status}\\)`))
   })
 
+  it('blames the Azure Arc agent, not IMDS, for a refused Arc answer', async () => {
+    nock('http://localhost:40342')
+      .get('/metadata/identity/oauth2/token')
+      .query(true)
+      .reply(403, { error: 'forbidden', error_description: 'No' })
+    const error: ActionError = await run(
+      io(
+        { 'managed-identity': 'system' },
+        { IDENTITY_ENDPOINT: 'http://localhost:40342/metadata/identity/oauth2/token', IMDS_ENDPOINT: 'http://localhost:40342' }
+      )
+    ).catch(e => e)
+    expect(error.render()).toMatch(
+      /^The managed identity endpoint refused the token request \(HTTP 403\): forbidden: No The Azure Connected Machine agent refused the request/
+    )
+    expect(error.render()).not.toMatch(/IMDS refused|instance metadata|169\.254/)
+  })
+
   it("explains 'Identity not found' for a user-assigned identity: assign it, or fix the input", async () => {
     nock(IMDS)
       .get('/metadata/identity/oauth2/token')

@@ -231,6 +231,6 @@ function refusedHint({ endpoint }: ManagedIdentitySettings): string {
   if (endpoint.kind === 'identity-endpoint')
     return 'The endpoint did not accept IDENTITY_HEADER: something in the job changed IDENTITY_ENDPOINT or IDENTITY_HEADER; leave both as the platform sets them.'
   if (endpoint.kind === 'arc')
-    return "The Azure Connected Machine agent did not accept the challenge file's content: check the agent (azcmagent show), and that nothing in the job changed IDENTITY_ENDPOINT or IMDS_ENDPOINT."
+    return "The Azure Connected Machine agent refused the request: check the agent (azcmagent show), that the runner's account may read its token folder, and that nothing in the job changed IDENTITY_ENDPOINT or IMDS_ENDPOINT."
   return `IMDS refused the request: a proxy or firewall rule on this machine may be intercepting ${new URL(endpoint.baseUrl).host}.`
 }
