@@ -23,16 +23,9 @@ const RESOURCE_ID =
 const OBJECT_ID = '4d5e6f70-1111-2222-3333-444455556666'
 const MI_TOKEN = fakeJwt({ tid: TENANT, oid: OBJECT_ID, appid: USER_ASSIGNED, roles: ['User.Read.All'] })
 const EXPIRES_ON = Math.floor(START / 1000) + 86_399
-const MI_OK = {
-  access_token: MI_TOKEN,
-  client_id: USER_ASSIGNED,
-  expires_in: '86399',
-  expires_on: String(EXPIRES_ON),
-  ext_expires_in: '86399',
-  not_before: String(Math.floor(START / 1000)),
-  resource: 'https://graph.microsoft.com',
-  token_type: 'Bearer'
-}
+// The documented answers (__tests__/fixtures/managed-identity.mjs), with a managed identity token's day.
+const MI_OK = imdsAnswer(MI_TOKEN, 'https://graph.microsoft.com', Math.floor(START / 1000), 86_399)
+const APP_SERVICE_OK = appServiceAnswer(MI_TOKEN, 'https://graph.microsoft.com', Math.floor(START / 1000), 86_399)
 
 function io(inputs: Record<string, string>, env: Record<string, string> = {}) {
   return fakeIo({ 'max-attempts': '4', 'timeout-seconds': '60', ...inputs }, { env, http: createHttp(USER_AGENT) })
@@ -97,7 +90,7 @@ describe("a managed identity's own token", () => {
       .query({ 'api-version': '2019-08-01', resource: 'https://graph.microsoft.com', ...extra })
       .reply(function () {
         headers.push(this.req.headers)
-        return [200, MI_OK]
+        return [200, APP_SERVICE_OK]
       })
     const fake = io(
       { 'managed-identity': identity },
@@ -110,13 +103,11 @@ describe("a managed identity's own token", () => {
   })
 
   it("takes App Service's documented answer, expires_on alone, at Linux App Service's link-local IDENTITY_ENDPOINT", async () => {
-    const now = Math.floor(START / 1000)
-    const answer = appServiceAnswer(MI_TOKEN, 'https://graph.microsoft.com', now)
-    expect(answer).not.toHaveProperty('expires_in')
+    expect(APP_SERVICE_OK).not.toHaveProperty('expires_in')
     const scope = nock('http://169.254.129.3:8081')
       .get('/msi/token')
       .query({ 'api-version': '2019-08-01', resource: 'https://graph.microsoft.com' })
-      .reply(200, answer)
+      .reply(200, APP_SERVICE_OK)
     const fake = io(
       { 'managed-identity': 'system' },
       { IDENTITY_ENDPOINT: 'http://169.254.129.3:8081/msi/token', IDENTITY_HEADER: 'identity-header-secret' }
@@ -126,7 +117,7 @@ describe("a managed identity's own token", () => {
     expect(fake.outputs).toMatchObject({
       token: MI_TOKEN,
       'expires-in': '86399',
-      'expires-on': new Date((now + 86_399) * 1000).toISOString().replace('.000', '')
+      'expires-on': new Date(EXPIRES_ON * 1000).toISOString().replace('.000', '')
     })
   })
 
