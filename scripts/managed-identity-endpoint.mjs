@@ -2,11 +2,13 @@
 // real ones are plain HTTP on the machine: the instance metadata service (IMDS, learn.microsoft.com
 // "How to use managed identities for Azure resources on an Azure VM to acquire an access token")
 // and the App Service / Container Apps IDENTITY_ENDPOINT ("Managed identities for App Service and
-// Azure Functions"). Tokens are signed by the Entra ID simulator, which trusts them as client
+// Azure Functions"), each answering with the body its page shows (the same bodies are the fixtures
+// of __tests__/fixtures/managed-identity.ts, which the tests compare with these). Tokens are signed by the Entra ID simulator, which trusts them as client
 // assertions, as Entra trusts a managed identity's token for api://AzureADTokenExchange.
 import { randomUUID } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import http from 'node:http'
+import { appServiceAnswer, arcAnswer, imdsAnswer } from '../__tests__/fixtures/managed-identity.mjs'
 
 const EXCHANGE_AUDIENCES = ['api://AzureADTokenExchange', 'api://AzureADTokenExchangeUSGov', 'api://AzureADTokenExchangeChina']
 
@@ -62,40 +64,46 @@ export async function startManagedIdentityEndpoint(options) {
   function handleImds(query, headers) {
     if (headers.metadata !== 'true') return imdsError(400, 'invalid_request', 'Required metadata header not specified')
     if (query.get('api-version') !== '2018-02-01') return imdsError(400, 'invalid_request', 'Invalid api-version')
-    const identity = pick(query.get('client_id'), query.get('msi_res_id'))
+    // The IMDS spellings: client_id, object_id, msi_res_id.
+    const identity = pick(query.get('client_id'), query.get('object_id'), query.get('msi_res_id'))
     if (!identity) return imdsError(400, 'invalid_request', 'Identity not found')
-    return issue(identity, query.get('resource'), (status, message) => imdsError(status, 'invalid_resource', message))
+    return issue(identity, query.get('resource'), (status, message) => imdsError(status, 'invalid_resource', message), imdsAnswer)
   }
 
   function handleIdentityEndpoint(query, headers) {
     const fail = (status, message) => ({ status, body: { statusCode: status, message, correlationId: randomUUID() } })
     if (headers['x-identity-header'] !== options.identityHeader) return fail(401, 'The X-IDENTITY-HEADER is missing or wrong.')
     if (query.get('api-version') !== '2019-08-01') return fail(400, 'Invalid api-version')
-    const identity = pick(query.get('client_id'), query.get('mi_res_id'))
+    // The App Service spellings: client_id, principal_id (object_id is its alias), mi_res_id.
+    const identity = pick(query.get('client_id'), query.get('principal_id') ?? query.get('object_id'), query.get('mi_res_id'))
     if (!identity) return fail(400, 'No MSI found for specified ClientId/ResourceId.')
-    return issue(identity, query.get('resource'), fail)
+    return issue(identity, query.get('resource'), fail, (token, resource, now, lifetime) =>
+      appServiceAnswer(token, resource, now, lifetime, identity.clientId)
+    )
   }
 
-  // Azure Arc (MSAL's AzureArc.ts): a 401 naming a file only the machine's administrators can
-  // read, then the same request with that file's content as Basic credentials.
+  // Azure Arc ("Authenticate against Azure resources with Azure Arc-enabled servers"; MSAL's
+  // AzureArc.ts): a 401 naming a file only the machine's administrators can read, then the same
+  // request with that file's content as Basic credentials. System-assigned only.
   function handleArc(query, headers) {
     if (headers.metadata !== 'true') return imdsError(400, 'invalid_request', 'Required metadata header not specified')
-    if (query.get('api-version') !== '2019-11-01') return imdsError(400, 'invalid_request', 'Invalid api-version')
+    if (query.get('api-version') !== '2020-06-01') return imdsError(400, 'invalid_request', 'Invalid api-version')
     const secret = readFileSync(options.arcKeyFile, 'utf8').trim()
     if (headers.authorization !== `Basic ${secret}`) return { challenge: options.arcKeyFile }
-    const identity = pick(query.get('client_id'), query.get('msi_res_id'))
+    const identity = pick()
     if (!identity) return imdsError(400, 'invalid_request', 'Identity not found')
-    return issue(identity, query.get('resource'), (status, message) => imdsError(status, 'invalid_resource', message))
+    return issue(identity, query.get('resource'), (status, message) => imdsError(status, 'invalid_resource', message), arcAnswer)
   }
 
   /** The identity a request names, or the system-assigned one when it names none. */
-  function pick(clientId, resourceId) {
+  function pick(clientId, objectId, resourceId) {
     if (clientId) return options.identities.find(i => !i.system && i.clientId === clientId)
+    if (objectId) return options.identities.find(i => !i.system && i.objectId === objectId)
     if (resourceId) return options.identities.find(i => !i.system && i.resourceId?.toLowerCase() === resourceId.toLowerCase())
     return options.identities.find(i => i.system)
   }
 
-  function issue(identity, resource, fail) {
+  function issue(identity, resource, fail, body) {
     const exchange = EXCHANGE_AUDIENCES.includes(resource)
     if (!resource || (!exchange && !options.resources.includes(resource.replace(/\/$/, '')))) {
       return fail(400, `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${options.tenantId}.`)
@@ -121,19 +129,7 @@ export async function startManagedIdentityEndpoint(options) {
       tid: options.tenantId,
       appid: identity.clientId
     })
-    return {
-      status: 200,
-      body: {
-        access_token: accessToken,
-        client_id: identity.clientId,
-        expires_in: String(lifetime),
-        expires_on: String(now + lifetime),
-        ext_expires_in: String(lifetime),
-        not_before: String(now),
-        resource,
-        token_type: 'Bearer'
-      }
-    }
+    return { status: 200, body: body(accessToken, resource, now, lifetime) }
   }
 
   await new Promise(resolve => server.listen(0, '127.0.0.1', resolve))

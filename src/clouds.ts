@@ -43,6 +43,18 @@ export function isCloudName(name: string): name is CloudName {
   return Object.hasOwn(CLOUDS, name)
 }
 
+// Other names of a cloud's login host: the AKS webhook writes China's as login.chinacloudapi.cn.
+const AUTHORITY_ALIASES: Record<string, CloudName> = { 'https://login.chinacloudapi.cn': 'china' }
+
+/**
+ * The cloud whose login host `origin` is, or undefined for any other host (Azure Stack, a private
+ * endpoint). usgov-dod shares usgov's login host: a host alone reads as usgov.
+ */
+export function cloudOfAuthorityHost(origin: string): CloudName | undefined {
+  const names = Object.keys(CLOUDS) as CloudName[]
+  return names.find(name => CLOUDS[name].authorityHost === origin) ?? AUTHORITY_ALIASES[origin]
+}
+
 /** True when the scope is some cloud's Microsoft Graph, so the token should carry Graph roles. */
 export function isGraphScope(scope: string): boolean {
   return (

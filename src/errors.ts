@@ -22,6 +22,11 @@ export interface ActionErrorOptions {
   transient?: boolean
   /** How long the server asked us to wait before trying again. */
   retryAfterMs?: number
+  /**
+   * The server is known to be away for a while (IMDS answers 410 while it updates): try again every
+   * `everyMs`, for up to `upToMs` of waiting in all, without using up 'max-attempts'.
+   */
+  waitOut?: { everyMs: number; upToMs: number }
   /** The AADSTS code, when Entra ID gave one. */
   entraCode?: number
   /** The host was never reached (DNS, refused, unroutable): nothing there answered at all. */
@@ -40,6 +45,7 @@ export class ActionError extends Error {
   readonly details: string[]
   readonly transient: boolean
   readonly retryAfterMs?: number
+  readonly waitOut?: { everyMs: number; upToMs: number }
   readonly entraCode?: number
   readonly unreachable: boolean
 
@@ -52,6 +58,7 @@ export class ActionError extends Error {
     this.details = options.details ?? []
     this.transient = options.transient ?? false
     this.retryAfterMs = options.retryAfterMs
+    this.waitOut = options.waitOut
     this.entraCode = options.entraCode
     this.unreachable = options.unreachable ?? false
   }

@@ -3,9 +3,15 @@ import { ActionError, invalidInput } from './errors.js'
 import { isGuid, printable } from './identifiers.js'
 import type { RawInputs } from './inputs.js'
 import { isLoopback } from './proxy.js'
+import { tooShortToBeSecret } from './secret-length.js'
 
-/** Which managed identity of the machine: its system-assigned one, or a user-assigned one. */
-export type ManagedIdentityId = { kind: 'system' } | { kind: 'client-id'; value: string } | { kind: 'resource-id'; value: string }
+/**
+ * Which managed identity of the machine: its system-assigned one, or a user-assigned one by its
+ * client ID, its object (principal) ID or its resource ID, the three ways MSAL Node names one
+ * (ManagedIdentityIdType).
+ */
+export type ManagedIdentityId =
+  { kind: 'system' } | { kind: 'client-id'; value: string } | { kind: 'object-id'; value: string } | { kind: 'resource-id'; value: string }
 
 /**
  * Where the machine's managed identity answers (learn.microsoft.com, "How to use managed
@@ -47,6 +53,8 @@ export type CredentialSettings =
       requestUrl: string
       /** ACTIONS_ID_TOKEN_REQUEST_TOKEN, sent as a bearer token. */
       requestToken: string
+      /** AZURE_FEDERATED_TOKEN_FILE, set on AKS but not used since GitHub OIDC comes first; for explanations. */
+      ignoredTokenFile?: string
     }
   | {
       kind: 'federated-token-file'
@@ -86,9 +94,11 @@ const MULTI_TENANT = new Set(['common', 'organizations', 'consumers'])
 // /subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{name}
 const RESOURCE_ID =
   /^\/subscriptions\/[0-9a-f-]{36}\/resourcegroups\/[-\w.()]{1,90}\/providers\/microsoft\.managedidentity\/userassignedidentities\/[-\w]{3,128}$/i
+// IPv4 link-local (RFC 3927): IMDS at 169.254.169.254, Linux App Service's IDENTITY_ENDPOINT at
+// addresses such as 169.254.129.3. A router never forwards these, so plain http stays on the link.
+// The URL parser has already written any IPv4 host in dotted decimal.
+const LINK_LOCAL = /^169\.254\.\d{1,3}\.\d{1,3}$/
 // The credential inputs; at most one may be given.
-// The instance metadata service's link-local address, the one plain-http endpoint off loopback.
-const IMDS_ADDRESS = '169.254.169.254'
 const CREDENTIAL_INPUTS = ['client-secret', 'client-certificate', 'managed-identity', 'federated-token-file'] as const
 
 /**
@@ -146,7 +156,7 @@ export function parseIdentity(raw: RawInputs, cloud: CloudName, check: <T>(parse
         throw invalidInput(
           'managed-identity',
           "'managed-identity' is 'system', and 'client-id' is set: an app registration can trust only a user-assigned managed identity.",
-          "Entra ID does not accept a system-assigned identity as a federated credential: use a user-assigned identity (its client ID or resource ID in 'managed-identity'), or leave 'client-id' empty to get the system-assigned identity's own token."
+          "Entra ID does not accept a system-assigned identity as a federated credential: use a user-assigned identity (its client ID, object-id:GUID or resource ID in 'managed-identity'), or leave 'client-id' empty to get the system-assigned identity's own token."
         )
       }
       return { kind: 'managed-identity', identity: managedIdentity, audience: CLOUDS[cloud].oidcAudience }
@@ -157,7 +167,14 @@ export function parseIdentity(raw: RawInputs, cloud: CloudName, check: <T>(parse
       )
       return { kind: 'federated-token-file', path: raw.azureVariables.AZURE_FEDERATED_TOKEN_FILE!, origin: 'AZURE_FEDERATED_TOKEN_FILE' }
     }
-    return parseCredential(raw, cloud)
+    const chosen = parseCredential(raw, cloud)
+    if (chosen.kind === 'github-oidc' && aksIgnored) {
+      notes.push(
+        `AZURE_FEDERATED_TOKEN_FILE is set (${raw.azureVariables.AZURE_FEDERATED_TOKEN_FILE}, the AKS workload identity webhook's token file), but this job can get a GitHub ID token: GitHub OIDC is used, and the file is not. To use the file, remove 'permissions: id-token: write' from the job, or set 'federated-token-file' to it.`
+      )
+      return { ...chosen, ignoredTokenFile: raw.azureVariables.AZURE_FEDERATED_TOKEN_FILE }
+    }
+    return chosen
   }, undefined)
   return credential && { tenantId, clientId, source: { kind: 'entra', credential }, notes }
 }
@@ -236,6 +253,14 @@ function parseCredential(raw: RawInputs, cloud: CloudName): CredentialSettings {
         "Copy the secret's Value again into the repository secret, on one line and nothing else."
       )
     }
+    const short = tooShortToBeSecret(raw['client-secret'])
+    if (short) {
+      throw invalidInput(
+        'client-secret',
+        `'client-secret' is ${short}: an Entra ID client secret's Value has 40 characters.`,
+        "Copy the secret's Value (not its Secret ID) again into the repository secret; it is shown only once, when the secret is created."
+      )
+    }
     return { kind: 'client-secret', secret: raw['client-secret'] }
   }
   if (pem) return { kind: 'certificate', pem, password }
@@ -246,7 +271,7 @@ function parseCredential(raw: RawInputs, cloud: CloudName): CredentialSettings {
       kind: 'github-oidc',
       audience: parseAudience(raw['oidc-audience']) || CLOUDS[cloud].oidcAudience,
       requestUrl: parseIdTokenRequestUrl(raw.idTokenRequestUrl),
-      requestToken: headerValue('ACTIONS_ID_TOKEN_REQUEST_TOKEN', raw.idTokenRequestToken)
+      requestToken: secretHeaderValue('ACTIONS_ID_TOKEN_REQUEST_TOKEN', raw.idTokenRequestToken)
     }
   }
   throw new ActionError(
@@ -261,7 +286,7 @@ function parseCredential(raw: RawInputs, cloud: CloudName): CredentialSettings {
         '       id-token: write',
         '       contents: read',
         '   Workflows started from a fork and Dependabot runs never get an ID token, whatever the block says.',
-        "2. 'managed-identity', no secret at all (self-hosted runners on Azure VMs, scale sets, Container Apps jobs, AKS nodes): system, or a user-assigned identity's client ID or resource ID.",
+        "2. 'managed-identity', no secret at all (self-hosted runners on Azure VMs, scale sets, Container Apps jobs, AKS nodes): system, or a user-assigned identity's client ID, object-id:GUID or resource ID.",
         "3. 'federated-token-file', no secret at all (AKS workload identity, Kubernetes service-account tokens, another CI): the path of a file holding a JWT the app trusts; on AKS the webhook's AZURE_FEDERATED_TOKEN_FILE is used by itself.",
         "4. 'client-certificate': the PEM of a certificate whose public part is uploaded to the app registration.",
         "5. 'client-secret': a client secret's Value.",
@@ -271,18 +296,26 @@ function parseCredential(raw: RawInputs, cloud: CloudName): CredentialSettings {
   )
 }
 
+// A user-assigned identity's object (principal) ID is a GUID like its client ID: the prefix says
+// which one is meant, so that neither is ever sent as the other.
+const OBJECT_ID_PREFIX = /^object-id:\s*/i
+
 /** 'managed-identity' and the endpoint the environment offers for it. */
 function parseManagedIdentity(raw: RawInputs, notes: string[]): ManagedIdentitySettings {
   const value = raw['managed-identity']
+  const objectId = OBJECT_ID_PREFIX.test(value) ? value.replace(OBJECT_ID_PREFIX, '') : undefined
   let id: ManagedIdentityId
   if (value.toLowerCase() === 'system') id = { kind: 'system' }
+  else if (objectId !== undefined && isGuid(objectId)) id = { kind: 'object-id', value: objectId.toLowerCase() }
   else if (isGuid(value)) id = { kind: 'client-id', value: value.toLowerCase() }
   else if (RESOURCE_ID.test(value)) id = { kind: 'resource-id', value }
   else {
     throw invalidInput(
       'managed-identity',
-      `'managed-identity' is not 'system', a client ID or a resource ID: '${printable(value)}'.`,
-      "Give 'system' for the machine's system-assigned identity, or a user-assigned identity's client ID (a GUID, from its Overview page or 'az identity show --query clientId') or its resource ID (/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME)."
+      objectId !== undefined
+        ? `'managed-identity' has object-id: but no GUID after it: '${printable(value)}'.`
+        : `'managed-identity' is not 'system', a client ID, object-id:GUID or a resource ID: '${printable(value)}'.`,
+      "Give 'system' for the machine's system-assigned identity, or a user-assigned identity's client ID (a GUID, from its Overview page or 'az identity show --query clientId'), its object (principal) ID after object-id: (object-id:GUID, from 'az identity show --query principalId') or its resource ID (/subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ManagedIdentity/userAssignedIdentities/NAME)."
     )
   }
   const endpoint = parseEndpoint(raw.azureVariables)
@@ -307,7 +340,7 @@ function parseEndpoint(env: RawInputs['azureVariables']): ManagedIdentityEndpoin
     return {
       kind: 'identity-endpoint',
       url: parseLocalUrl('IDENTITY_ENDPOINT', env.IDENTITY_ENDPOINT),
-      header: headerValue('IDENTITY_HEADER', env.IDENTITY_HEADER)
+      header: secretHeaderValue('IDENTITY_HEADER', env.IDENTITY_HEADER)
     }
   }
   // Azure Arc's agent sets both (MSAL checks it after App Service, before IMDS).
@@ -319,12 +352,15 @@ function parseEndpoint(env: RawInputs['azureVariables']): ManagedIdentityEndpoin
   return { kind: 'imds', baseUrl: base.replace(/\/+$/, '') }
 }
 
-/** A managed identity endpoint: plain http is normal there, since it never leaves the machine. */
+/**
+ * A managed identity endpoint: plain http is normal there, since it never leaves the machine or
+ * its link (MSAL and @azure/identity accept any http URL in these variables).
+ */
 function parseLocalUrl(variable: string, value: string): string {
   return parseVariableUrl(variable, value, {
     hint: `Azure sets ${variable} for the managed identity endpoint of this machine; something in the job changed it. Unset it, or give an http(s) URL.`,
-    plainHttpTo: host => isLoopback(host) || host === IMDS_ADDRESS,
-    plainHttpElsewhere: 'off this machine'
+    plainHttpTo: host => isLoopback(host) || LINK_LOCAL.test(host),
+    plainHttpElsewhere: 'off this machine and its link-local network (169.254.0.0/16)'
   })
 }
 
@@ -350,13 +386,20 @@ function parseVariableUrl(
   return url.href
 }
 
-/** A value that goes into a request header as it is: visible ASCII only, so it cannot break the header. */
-function headerValue(variable: string, value: string): string {
-  if (/^[\x21-\x7e]+$/.test(value)) return value
-  throw new ActionError('invalid-input', `${variable} has characters a request header cannot carry.`, {
-    input: variable,
-    hint: `The runner or the platform sets ${variable}; something in the job changed it. Unset it, or leave it as it was set.`
-  })
+/**
+ * A secret that goes into a request header as it is: visible ASCII only, so it cannot break the
+ * header, and long enough to be real (inputs.ts did not mask a shorter one).
+ */
+function secretHeaderValue(variable: string, value: string): string {
+  const fail = (what: string) =>
+    new ActionError('invalid-input', `${variable} ${what}.`, {
+      input: variable,
+      hint: `The runner or the platform sets ${variable}; something in the job changed it. Unset it, or leave it as it was set.`
+    })
+  if (!/^[\x21-\x7e]+$/.test(value)) throw fail('has characters a request header cannot carry')
+  const short = tooShortToBeSecret(value)
+  if (short) throw fail(`is ${short}`)
+  return value
 }
 
 /** 'oidc-audience': one audience, as the federated credential lists it (600 characters at most there). */

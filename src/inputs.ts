@@ -1,6 +1,7 @@
 import type { Io } from './io.js'
 import { privateKeyLines } from './pem.js'
 import { proxyPassword } from './proxy.js'
+import { tooShortToBeSecret } from './secret-length.js'
 
 /** The inputs of action.yml, as the workflow gave them (trimmed strings, '' when absent). */
 export interface RawInputs {
@@ -31,7 +32,7 @@ export interface RawInputs {
 
 // Set by Azure: App Service and Container Apps (IDENTITY_*), Azure Arc (IDENTITY_ENDPOINT, IMDS_ENDPOINT),
 // the Azure SDKs' IMDS override, and
-// the AKS workload identity webhook (AZURE_*).
+// the AKS workload identity webhook (AZURE_*: the token file, tenant, client and login host).
 const AZURE_VARIABLES = [
   'IDENTITY_ENDPOINT',
   'IDENTITY_HEADER',
@@ -39,7 +40,8 @@ const AZURE_VARIABLES = [
   'AZURE_POD_IDENTITY_AUTHORITY_HOST',
   'AZURE_FEDERATED_TOKEN_FILE',
   'AZURE_TENANT_ID',
-  'AZURE_CLIENT_ID'
+  'AZURE_CLIENT_ID',
+  'AZURE_AUTHORITY_HOST'
 ] as const
 type AzureVariable = (typeof AZURE_VARIABLES)[number]
 
@@ -57,23 +59,27 @@ export function readInputs(io: Pick<Io, 'getInput' | 'mask' | 'env'>): RawInputs
     mask(value, ...parts)
     return value
   }
+  // A value too short to be real is never registered (the runner would blank out its letters all
+  // over the log): settings.ts refuses it before any request when it is the one used.
+  const credential = (value: string, ...parts: string[]) => (tooShortToBeSecret(value) ? value : secret(value, ...parts))
   const proxyVariables = Object.fromEntries(PROXY_VARIABLES.map(name => [name, io.env[name]]))
   const azureVariables = Object.fromEntries(AZURE_VARIABLES.map(name => [name, io.env[name]?.trim()]).filter(([, v]) => v))
   // The App Service / Container Apps identity header is a secret (learn.microsoft.com, "Managed
   // identities for App Service": it mitigates server-side request forgery); so is a proxy password.
-  mask(azureVariables.IDENTITY_HEADER ?? '', proxyPassword(proxyVariables.https_proxy), proxyPassword(proxyVariables.HTTPS_PROXY))
+  credential(azureVariables.IDENTITY_HEADER ?? '')
+  mask(proxyPassword(proxyVariables.https_proxy), proxyPassword(proxyVariables.HTTPS_PROXY))
   const certificate = io.getInput('client-certificate')
   const clientSecret = io.getInput('client-secret')
   return {
     // As it is, and as the form body spells it: every Entra secret has a `~`, which URLSearchParams
     // writes as %7E, and an endpoint or gateway that echoes the request would print that spelling.
-    'client-secret': secret(clientSecret, formEncoded(clientSecret)),
+    'client-secret': credential(clientSecret, formEncoded(clientSecret)),
     // The whole PEM, and each line of the key's base64 body: the runner matches masks per line.
     'client-certificate': secret(certificate, ...privateKeyLines(certificate)),
     'client-certificate-password': secret(io.getInput('client-certificate-password')),
     'managed-identity': io.getInput('managed-identity'),
     'federated-token-file': io.getInput('federated-token-file'),
-    idTokenRequestToken: secret(io.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN?.trim() ?? ''),
+    idTokenRequestToken: credential(io.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN?.trim() ?? ''),
     idTokenRequestUrl: io.env.ACTIONS_ID_TOKEN_REQUEST_URL?.trim() ?? '',
     'tenant-id': io.getInput('tenant-id'),
     'client-id': io.getInput('client-id'),

@@ -58,7 +58,9 @@ export interface AttemptCount {
  * of another (the ID token inside each token request) still makes at most `maxAttempts` in all. Only ActionErrors marked transient are retried. A server's Retry-After can make the
  * wait longer than the back-off, never shorter (a `Retry-After: 0` on every answer must not turn
  * into a tight loop); there is never a sleep after the last attempt; and a wait that would end
- * past the deadline fails at once, saying when to try again.
+ * past the deadline fails at once, saying when to try again. A failure that asks to be waited out
+ * (ActionError.waitOut) is retried on its own schedule, within its own bound and the deadline,
+ * and does not count against `maxAttempts`.
  */
 export async function withRetry<T>(
   what: string,
@@ -75,20 +77,35 @@ export async function withRetry<T>(
       { input: 'max-attempts', hint: 'Run again later, or raise max-attempts.' }
     )
   }
-  for (;;) {
-    const n = ++count.used
+  let waitedOut = 0
+  // An attempt after a failure that is waited out does not count against maxAttempts.
+  let free = false
+  for (let n = 1; ; n++) {
+    if (!free) count.used++
     try {
       return await attempt(n)
     } catch (error) {
       if (!(error instanceof ActionError) || !error.transient) throw afterAttempts(error, n)
-      log.debug(`${what}: attempt ${n} of ${budget.maxAttempts} failed: ${error.message}`)
-      if (n >= budget.maxAttempts) throw afterAttempts(error, n, `Gave up after ${attemptsText(n)}.`)
-      const backoff = backoffMs(n, clock.random)
+      const waitOut = error.waitOut && waitedOut + error.waitOut.everyMs <= error.waitOut.upToMs ? error.waitOut : undefined
+      free = waitOut !== undefined
+      if (waitOut) {
+        log.debug(
+          `${what}: attempt ${n} failed: ${error.message} Waited out, as the endpoint asks (${(waitedOut / 1000).toFixed(0)} of ${(waitOut.upToMs / 1000).toFixed(0)} s so far); it does not count against 'max-attempts'.`
+        )
+      } else {
+        const counted = n === count.used ? `${n}` : `${n} (${count.used} counted)`
+        log.debug(`${what}: attempt ${counted} of ${budget.maxAttempts} failed: ${error.message}`)
+        if (count.used >= budget.maxAttempts) throw afterAttempts(error, n, `Gave up after ${attemptsText(n)}.`)
+      }
+      const backoff = waitOut ? waitOut.everyMs : backoffMs(count.used, clock.random)
       const asked = error.retryAfterMs !== undefined && error.retryAfterMs > backoff
       const wait = asked ? error.retryAfterMs! : backoff
       const left = budget.deadline - clock.now()
       if (wait >= left) throw pastDeadline(error, n, wait, asked, clock.now(), budget)
-      log.debug(`${what}: waiting ${(wait / 1000).toFixed(1)} s ${asked ? '(Retry-After)' : '(back-off)'} before attempt ${n + 1}`)
+      if (waitOut) waitedOut += wait
+      log.debug(
+        `${what}: waiting ${(wait / 1000).toFixed(1)} s ${asked ? '(Retry-After)' : waitOut ? '(waiting out)' : '(back-off)'} before attempt ${n + 1}`
+      )
       await clock.sleep(wait)
     }
   }

@@ -1,4 +1,4 @@
-import { CLOUDS, isCloudName, type CloudName } from './clouds.js'
+import { cloudOfAuthorityHost, CLOUDS, isCloudName, type CloudName } from './clouds.js'
 import { ActionError, InputErrors, invalidInput } from './errors.js'
 import { printable } from './identifiers.js'
 import { parseIdentity, type TokenSourceSettings } from './identity-settings.js'
@@ -24,7 +24,7 @@ export interface Settings {
   notes: string[]
   /** At least 1. */
   maxAttempts: number
-  /** Deadline for the whole acquisition, retries and waits included. */
+  /** Deadline for the whole acquisition, retries and waits included (by default 60 s, 90 s with a managed identity). */
   timeoutMs: number
   /** Application permissions the token must carry. */
   requiredRoles: string[]
@@ -57,12 +57,14 @@ export function parseSettings(raw: RawInputs): Settings {
     }
   }
 
-  const cloud = check(() => parseCloud(raw.cloud), 'public' as CloudName)
-  const identity = parseIdentity(raw, cloud, check)
-  const authorityHost = check(() => parseAuthorityHost(raw['authority-host']), '') || CLOUDS[cloud].authorityHost
+  const inputCloud = check(() => parseCloud(raw.cloud), 'public' as CloudName)
+  const identity = parseIdentity(raw, inputCloud, check)
+  const fromAks = aksAuthorityHost(raw, identity?.source, check)
+  const cloud = fromAks?.cloud ?? inputCloud
+  const authorityHost = check(() => parseAuthorityHost(raw['authority-host']), '') || fromAks?.authorityHost || CLOUDS[cloud].authorityHost
   const scope = check(() => parseScope(raw.scope, cloud), '')
   const maxAttempts = check(() => parseMaxAttempts(raw['max-attempts']), 1)
-  const timeoutMs = check(() => parseTimeoutSeconds(raw['timeout-seconds']) * 1000, 0)
+  const timeoutMs = check(() => parseTimeoutSeconds(raw['timeout-seconds'], defaultTimeoutSeconds(identity?.source)) * 1000, 0)
   const jobSummary = check(() => parseBoolean('job-summary', raw['job-summary']), false)
   const proxy = check(() => parseProxySettings(raw.proxyVariables), { noProxy: [] })
   const requiredRoles = check(() => parseRoleList(raw['required-roles']), [])
@@ -76,7 +78,7 @@ export function parseSettings(raw: RawInputs): Settings {
     tokenUrl: `${authorityHost}/${identity.tenantId}/oauth2/v2.0/token`,
     scope,
     source: identity.source,
-    notes: identity.notes,
+    notes: fromAks ? [...identity.notes, fromAks.note] : identity.notes,
     maxAttempts,
     timeoutMs,
     requiredRoles,
@@ -95,13 +97,40 @@ function parseCloud(value: string): CloudName {
   )
 }
 
-function parseAuthorityHost(value: string): string {
+/**
+ * The AKS workload identity webhook sets AZURE_AUTHORITY_HOST next to AZURE_FEDERATED_TOKEN_FILE
+ * (learn.microsoft.com, "Use Microsoft Entra Workload ID with AKS", webhook environment variables),
+ * as the Azure SDKs read it: the login host of the cluster's cloud. Used with the webhook's token
+ * file when neither 'cloud' nor 'authority-host' is given, and checked as 'authority-host' is.
+ */
+function aksAuthorityHost(
+  raw: RawInputs,
+  source: TokenSourceSettings | undefined,
+  check: <T>(parse: () => T, fallback: T) => T
+): { authorityHost: string; cloud: CloudName; note: string } | undefined {
+  const value = raw.azureVariables.AZURE_AUTHORITY_HOST
+  const aksFile =
+    source?.kind === 'entra' &&
+    source.credential.kind === 'federated-token-file' &&
+    source.credential.origin === 'AZURE_FEDERATED_TOKEN_FILE'
+  if (!value || !aksFile || raw.cloud || raw['authority-host']) return undefined
+  const authorityHost = check(() => parseAuthorityHost(value, 'AZURE_AUTHORITY_HOST'), '')
+  if (!authorityHost) return undefined
+  const known = cloudOfAuthorityHost(authorityHost)
+  return {
+    authorityHost,
+    cloud: known ?? 'public',
+    note: `'cloud' and 'authority-host' are empty: using AZURE_AUTHORITY_HOST from the environment (${authorityHost}), as the AKS workload identity webhook sets it${known ? `; the ${known} cloud` : ''}.`
+  }
+}
+
+function parseAuthorityHost(value: string, variable?: 'AZURE_AUTHORITY_HOST'): string {
   if (!value) return ''
   const fail = (what: string) =>
     invalidInput(
-      'authority-host',
-      `'authority-host' ${what}.`,
-      'Give only the scheme and host, with an optional port: https://login.microsoftonline.com or https://login.example.net:8443.'
+      variable ?? 'authority-host',
+      `${variable ? `${variable} (used because 'cloud' and 'authority-host' are empty)` : "'authority-host'"} ${what}.`,
+      `Give only the scheme and host, with an optional port: https://login.microsoftonline.com or https://login.example.net:8443.${variable ? " Or set 'cloud' (or 'authority-host'), which take the place of AZURE_AUTHORITY_HOST." : ''}`
     )
   // Checked before URL parsing, which would silently turn a look-alike such as a Cyrillic 'о' into
   // punycode (xn--...) and send the request to whoever owns that name.
@@ -169,13 +198,25 @@ function parseMaxAttempts(value: string): number {
   )
 }
 
-function parseTimeoutSeconds(value: string): number {
-  const n = Number(value || '60')
-  if (/^\d+$/.test(value || '60') && n >= 1 && n <= 3600) return n
+// IMDS may answer 410 for up to 70 s while it updates (token-sources/managed-identity.ts waits it
+// out, as MSAL does): with a managed identity the default deadline leaves room for that, an attempt
+// after it and a back-off. Elsewhere a minute is plenty: Entra ID answers in well under a second.
+const DEFAULT_TIMEOUT_S = 60
+const DEFAULT_MANAGED_IDENTITY_TIMEOUT_S = 90
+
+function defaultTimeoutSeconds(source: TokenSourceSettings | undefined): number {
+  const managed = source?.kind === 'managed-identity' || (source?.kind === 'entra' && source.credential.kind === 'managed-identity')
+  return managed ? DEFAULT_MANAGED_IDENTITY_TIMEOUT_S : DEFAULT_TIMEOUT_S
+}
+
+function parseTimeoutSeconds(value: string, defaultSeconds: number): number {
+  if (!value) return defaultSeconds
+  const n = Number(value)
+  if (/^\d+$/.test(value) && n >= 1 && n <= 3600) return n
   throw invalidInput(
     'timeout-seconds',
     `'timeout-seconds' must be a whole number of seconds from 1 to 3600, not '${printable(value)}'.`,
-    'It bounds the whole acquisition, retries and waits included; the default is 60.'
+    `It bounds the whole acquisition, retries and waits included; the default is ${DEFAULT_TIMEOUT_S}, or ${DEFAULT_MANAGED_IDENTITY_TIMEOUT_S} with 'managed-identity'.`
   )
 }
 

@@ -55,7 +55,7 @@ it('sends the secret in the body only', async () => {
 })
 
 it('explains a wrong secret with exactly one request, exit 1 and no stack trace', async () => {
-  const result = await e2e.run({ 'client-secret': 'wrong8Q~value' })
+  const result = await e2e.run({ 'client-secret': 'wrong8Q~ThisIsNotTheSecretValue_0123456789' })
   expect(result.code).toBe(1)
   expect(tokenOf()).toBe(1)
   const [error] = annotations(result)
@@ -65,7 +65,7 @@ it('explains a wrong secret with exactly one request, exit 1 and no stack trace'
   expect(error).toMatch(/\nTrace ID: [0-9a-f-]{36}\nCorrelation ID: [0-9a-f-]{36}\nTimestamp: /)
   expect(error).toContain(`client-request-id: ${e2e.simulator.requests[0].headers['client-request-id']}`)
   expect(result.stdout + result.stderr).not.toMatch(/\n\s+at /)
-  expect(leaks(result, { secret: 'wrong8Q~value' })).toEqual([])
+  expect(leaks(result, { secret: 'wrong8Q~ThisIsNotTheSecretValue_0123456789' })).toEqual([])
 })
 
 it('explains a tenant that does not exist', async () => {

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
+import { entraError } from '../fixtures/entra-errors.js'
 import { annotations, DEMO, leaks, masks, startE2e } from '../helpers/e2e.js'
 
 const ISSUER = 'https://token.actions.githubusercontent.com'
@@ -34,10 +35,15 @@ beforeEach(() => {
 })
 
 /** A job with `permissions: id-token: write` and no secret. */
-function runOidc(inputs: Record<string, string> = {}) {
+function runOidc(inputs: Record<string, string> = {}, env: Record<string, string> = {}) {
   return e2e.run(
     { 'client-secret': undefined, ...inputs },
-    { ACTIONS_ID_TOKEN_REQUEST_URL: e2e.simulator.idTokenRequestUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN, RUNNER_DEBUG: '1' }
+    {
+      ACTIONS_ID_TOKEN_REQUEST_URL: e2e.simulator.idTokenRequestUrl,
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: REQUEST_TOKEN,
+      RUNNER_DEBUG: '1',
+      ...env
+    }
   )
 }
 
@@ -105,6 +111,26 @@ it('explains a subject mismatch with the claims presented and the federated cred
     `az ad app federated-credential create --id ${DEMO.clientId} --parameters '{"name":"github-repo-octo-org-octo-repo-environment-production","issuer":"${ISSUER}","subject":"repo:octo-org/octo-repo:environment:production","audiences":["api://AzureADTokenExchange"]}'`
   )
   expect(error).toContain("A job with 'environment:' presents repo:OWNER/REPO:environment:NAME")
+  expect(leaks(result, secrets(result))).toEqual([])
+})
+
+it('says in the log that GitHub OIDC took the place of the AKS token file, and names the file under AADSTS70021', async () => {
+  const file = join('tokens', 'azure-identity-token')
+  e2e.simulator.inject('token', {
+    status: 401,
+    body: JSON.stringify(entraError(70021, 'invalid_request', 'No matching federated identity record found for presented assertion.')),
+    contentType: 'application/json'
+  })
+  const result = await runOidc({}, { AZURE_FEDERATED_TOKEN_FILE: file })
+  expect(result.code).toBe(1)
+  expect(result.stdout).toContain(
+    `AZURE_FEDERATED_TOKEN_FILE is set (${file}, the AKS workload identity webhook's token file), but this job can get a GitHub ID token: GitHub OIDC is used, and the file is not.`
+  )
+  const [error] = annotations(result)
+  expect(error).toMatch(/AADSTS70021/)
+  expect(error).toContain(
+    `The GitHub ID token was sent, not the AKS workload identity token in AZURE_FEDERATED_TOKEN_FILE (${file}): GitHub OIDC comes first.`
+  )
   expect(leaks(result, secrets(result))).toEqual([])
 })
 

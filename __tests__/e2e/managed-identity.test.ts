@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
 import { startManagedIdentityEndpoint } from '../../scripts/managed-identity-endpoint.mjs'
 import { arcTokenDirectory } from '../../src/token-sources/managed-identity.js'
+import { appServiceAnswer, imdsAnswer } from '../fixtures/managed-identity.mjs'
 import { startBlackHole } from '../helpers/black-hole.js'
 import { itExceptOn } from '../helpers/platform.js'
 import { annotations, DEMO, leaks, masks, startE2e, type RunResult } from '../helpers/e2e.js'
@@ -123,12 +124,51 @@ describe("a managed identity's own token", () => {
       query: { 'api-version': '2019-08-01', resource: 'https://graph.microsoft.com', client_id: RUNNER_ID.clientId },
       headers: { 'x-identity-header': IDENTITY_HEADER }
     })
+    // The documented answer has expires_on alone (__tests__/fixtures/managed-identity.mjs): expires-in comes from it.
+    expect(Number(result.outputs['expires-in'])).toBeGreaterThan(86_000)
+    expect(Number(result.outputs['expires-in'])).toBeLessThanOrEqual(86_399)
+    expect(Date.parse(result.outputs['expires-on']) - Date.now()).toBeGreaterThan(86_000_000)
     expect(masks(result)).toEqual([IDENTITY_HEADER, result.outputs.token])
     expect(leaks(result, tokensOf(result))).toEqual([])
   })
 
-  it('retries 410 (IMDS updating) and 500, then succeeds', async () => {
-    endpoint.inject({ status: 410, body: 'Gone' }, { status: 500, body: '{"error":"server_error"}' })
+  it.each([
+    ['IMDS', () => imdsEnv(), imdsAnswer],
+    ['App Service', () => ({ IDENTITY_ENDPOINT: endpoint.identityEndpoint, IDENTITY_HEADER }), appServiceAnswer]
+  ])("takes %s's documented answer as it is", async (_, env, fixture) => {
+    const now = Math.floor(Date.now() / 1000)
+    const token = e2e.simulator.signToken({
+      aud: 'https://graph.microsoft.com',
+      oid: SYSTEM.objectId,
+      tid: DEMO.tenantId,
+      iat: now,
+      exp: now + 3600
+    })
+    const body = fixture(token, 'https://graph.microsoft.com', now, 3599)
+    endpoint.inject({ status: 200, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } })
+    const result = await e2e.run({ ...NO_APP, 'managed-identity': 'system' }, { ...env(), RUNNER_DEBUG: '1' })
+    expect(result.code).toBe(0)
+    expect(result.outputs.token).toBe(token)
+    expect(Number(result.outputs['expires-in'])).toBeGreaterThan(3500)
+    expect(Number(result.outputs['expires-in'])).toBeLessThanOrEqual(3599)
+    expect(leaks(result, { token, header: IDENTITY_HEADER })).toEqual([])
+  })
+
+  it('a user-assigned identity by object-id:GUID, as object_id, never as a client ID', async () => {
+    const result = await e2e.run({ ...NO_APP, 'managed-identity': `object-id:${RUNNER_ID.objectId}` }, imdsEnv())
+    expect(result.code).toBe(0)
+    expect(endpoint.requests[0].query).toEqual({
+      'api-version': '2018-02-01',
+      resource: 'https://graph.microsoft.com',
+      object_id: RUNNER_ID.objectId
+    })
+    expect(result.stdout).toMatch(new RegExp(`Got a token for managed identity ${RUNNER_ID.clientId} in tenant ${DEMO.tenantId}`))
+    expect(result.outputs.roles).toBe(RUNNER_ID.roles.join(','))
+  })
+
+  // 410 is waited out every 10 s (on the fake clock in __tests__/http/managed-identity.test.ts).
+  it('retries 404 (IMDS updating) and 500, then succeeds', async () => {
+    endpoint.inject({ status: 404, body: 'Not found' }, { status: 500, body: '{"error":"server_error"}' })
     const result = await e2e.run({ ...NO_APP, 'managed-identity': 'system' }, imdsEnv())
     expect(result.code).toBe(0)
     expect(endpoint.requests).toHaveLength(3)
@@ -143,6 +183,19 @@ describe("a managed identity's own token", () => {
     expect(error).toMatch(/^The managed identity endpoint refused the token request \(HTTP 400\): this machine has no such identity\./)
     expect(error).toMatch(/az vm identity assign -g RG -n VM --identities/)
     expect(error).toMatch(/or fix 'managed-identity'/)
+  })
+
+  it('refuses an IDENTITY_HEADER too short to be real before any request, and never masks it', async () => {
+    const result = await e2e.run(
+      { ...NO_APP, 'managed-identity': 'system' },
+      { IDENTITY_ENDPOINT: endpoint.identityEndpoint, IDENTITY_HEADER: 'a' }
+    )
+    expect(result.code).toBe(1)
+    expect(endpoint.requests).toHaveLength(0)
+    expect(masks(result)).toEqual([])
+    expect(annotations(result)).toEqual([
+      expect.stringMatching(/^IDENTITY_HEADER is 1 character long, too short to be real \(at least 16\)\./)
+    ])
   })
 
   itExceptOn('win32', 'the black hole stops a process with SIGSTOP')(
@@ -199,7 +252,9 @@ const canMakeArcFolder = process.platform === 'linux' && process.getuid?.() === 
       )
       expect(result.code).toBe(0)
       expect(arc.requests.map(r => r.headers.authorization)).toEqual([undefined, 'Basic arc-challenge-secret-0123456789abcdef'])
-      expect(arc.requests[0].query).toEqual({ 'api-version': '2019-11-01', resource: 'https://graph.microsoft.com' })
+      expect(arc.requests[0].query).toEqual({ 'api-version': '2020-06-01', resource: 'https://graph.microsoft.com' })
+      // The documented answer (the IMDS shape) taken end to end.
+      expect(result.outputs['expires-in']).toBe('86399')
       expect(masks(result)).toEqual(['arc-challenge-secret-0123456789abcdef', result.outputs.token])
       expect(leaks(result, { challenge: 'arc-challenge-secret-0123456789abcdef', token: result.outputs.token })).toEqual([])
     } finally {
@@ -295,6 +350,27 @@ describe('a federated token file', () => {
     expect(leaks(result, { file: token, token: result.outputs.token })).toEqual([])
   })
 
+  it("takes the login host from the webhook's AZURE_AUTHORITY_HOST when 'cloud' and 'authority-host' are empty, and says so", async () => {
+    const token = clusterToken()
+    const path = file('aks-authority', token)
+    const result = await e2e.run(
+      { ...NO_APP, 'authority-host': undefined },
+      {
+        AZURE_FEDERATED_TOKEN_FILE: path,
+        AZURE_TENANT_ID: DEMO.tenantId,
+        AZURE_CLIENT_ID: DEMO.clientId,
+        AZURE_AUTHORITY_HOST: `${e2e.simulator.url}/`,
+        RUNNER_DEBUG: '1'
+      }
+    )
+    expect(result.code).toBe(0)
+    expect(e2e.simulator.requests).toHaveLength(1)
+    expect(result.stdout).toContain(
+      `'cloud' and 'authority-host' are empty: using AZURE_AUTHORITY_HOST from the environment (${e2e.simulator.url}), as the AKS workload identity webhook sets it.`
+    )
+    expect(leaks(result, { file: token, token: result.outputs.token })).toEqual([])
+  })
+
   it('explains a subject mismatch with the claims presented, the AKS subject form, and a safely quoted az command', async () => {
     const token = clusterToken({ sub: 'system:serviceaccount:default:default' })
     const result = await e2e.run({ 'client-secret': undefined, 'federated-token-file': file('other-sa', token) }, { RUNNER_DEBUG: '1' })
@@ -334,7 +410,9 @@ describe('a federated token file', () => {
     ['an empty file', () => file('empty', '  \n'), /is empty/],
     ['a file that is not a JWT', () => file('pem', '-----BEGIN PRIVATE KEY-----\nabc\n'), /does not hold a JWT/],
     ['a directory', () => dir, /is not a regular file/],
-    ['a file larger than 64 KB', () => file('huge', `${'a'.repeat(70_000)}.b.c`), /is larger than 64 KB/]
+    ['a file larger than 64 KB', () => file('huge', `${'a'.repeat(70_000)}.b.c`), /is larger than 64 KB/],
+    // Masked, it would blank out every a, b and c in the rest of the log.
+    ['a file with a "JWT" too short to be real', () => file('tiny', 'a.b.c'), /holds a token 5 characters long, too short to be real/]
   ])('refuses %s before any request, naming the input', async (_, path, message) => {
     const result = await e2e.run({ 'client-secret': undefined, 'federated-token-file': path() })
     expect(result.code).toBe(1)

@@ -5,11 +5,13 @@ import { createHttp } from '../../src/http-transport.js'
 import { run } from '../../src/run.js'
 import { readArcChallenge } from '../../src/token-sources/managed-identity.js'
 import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { USER_AGENT } from '../../src/version.js'
 import { CLIENT, fakeIo, fakeJwt, START, TENANT } from '../helpers/fake-io.js'
 import { entraError } from '../fixtures/entra-errors.js'
+import { appServiceAnswer, imdsAnswer } from '../fixtures/managed-identity.mjs'
+import { itExceptOn } from '../helpers/platform.js'
 
 // The request shapes of learn.microsoft.com "How to use managed identities for Azure resources on
 // an Azure VM to acquire an access token" (IMDS) and "Managed identities for App Service and Azure
@@ -21,16 +23,9 @@ const RESOURCE_ID =
 const OBJECT_ID = '4d5e6f70-1111-2222-3333-444455556666'
 const MI_TOKEN = fakeJwt({ tid: TENANT, oid: OBJECT_ID, appid: USER_ASSIGNED, roles: ['User.Read.All'] })
 const EXPIRES_ON = Math.floor(START / 1000) + 86_399
-const MI_OK = {
-  access_token: MI_TOKEN,
-  client_id: USER_ASSIGNED,
-  expires_in: '86399',
-  expires_on: String(EXPIRES_ON),
-  ext_expires_in: '86399',
-  not_before: String(Math.floor(START / 1000)),
-  resource: 'https://graph.microsoft.com',
-  token_type: 'Bearer'
-}
+// The documented answers (__tests__/fixtures/managed-identity.mjs), with a managed identity token's day.
+const MI_OK = imdsAnswer(MI_TOKEN, 'https://graph.microsoft.com', Math.floor(START / 1000), 86_399)
+const APP_SERVICE_OK = appServiceAnswer(MI_TOKEN, 'https://graph.microsoft.com', Math.floor(START / 1000), 86_399)
 
 function io(inputs: Record<string, string>, env: Record<string, string> = {}) {
   return fakeIo({ 'max-attempts': '4', 'timeout-seconds': '60', ...inputs }, { env, http: createHttp(USER_AGENT) })
@@ -47,7 +42,9 @@ describe("a managed identity's own token", () => {
   it.each([
     ['system', { 'api-version': '2018-02-01', resource: 'https://graph.microsoft.com' }],
     [USER_ASSIGNED, { 'api-version': '2018-02-01', resource: 'https://graph.microsoft.com', client_id: USER_ASSIGNED }],
-    [RESOURCE_ID, { 'api-version': '2018-02-01', resource: 'https://graph.microsoft.com', msi_res_id: RESOURCE_ID }]
+    [RESOURCE_ID, { 'api-version': '2018-02-01', resource: 'https://graph.microsoft.com', msi_res_id: RESOURCE_ID }],
+    // MSAL Node's name for IMDS (ManagedIdentityUserAssignedIdQueryParameterNames.MANAGED_IDENTITY_OBJECT_ID).
+    [`object-id:${OBJECT_ID}`, { 'api-version': '2018-02-01', resource: 'https://graph.microsoft.com', object_id: OBJECT_ID }]
   ])("'managed-identity' %s: one GET to IMDS with Metadata: true, and the outputs", async (identity, query) => {
     const headers: Record<string, unknown>[] = []
     nock(IMDS)
@@ -84,7 +81,8 @@ describe("a managed identity's own token", () => {
 
   it.each([
     [USER_ASSIGNED, { client_id: USER_ASSIGNED }],
-    [RESOURCE_ID, { mi_res_id: RESOURCE_ID }]
+    [RESOURCE_ID, { mi_res_id: RESOURCE_ID }],
+    [`object-id:${OBJECT_ID}`, { object_id: OBJECT_ID }]
   ])('goes to IDENTITY_ENDPOINT with X-IDENTITY-HEADER (App Service, Container Apps) for %s', async (identity, extra) => {
     const headers: Record<string, unknown>[] = []
     nock('http://localhost:42356')
@@ -92,7 +90,7 @@ describe("a managed identity's own token", () => {
       .query({ 'api-version': '2019-08-01', resource: 'https://graph.microsoft.com', ...extra })
       .reply(function () {
         headers.push(this.req.headers)
-        return [200, MI_OK]
+        return [200, APP_SERVICE_OK]
       })
     const fake = io(
       { 'managed-identity': identity },
@@ -102,6 +100,36 @@ describe("a managed identity's own token", () => {
     expect(headers[0]).toMatchObject({ 'x-identity-header': 'identity-header-secret' })
     expect(headers[0]).not.toHaveProperty('metadata')
     expect(fake.masks).toEqual(['identity-header-secret', MI_TOKEN])
+  })
+
+  it("takes App Service's documented answer, expires_on alone, at Linux App Service's link-local IDENTITY_ENDPOINT", async () => {
+    expect(APP_SERVICE_OK).not.toHaveProperty('expires_in')
+    const scope = nock('http://169.254.129.3:8081')
+      .get('/msi/token')
+      .query({ 'api-version': '2019-08-01', resource: 'https://graph.microsoft.com' })
+      .reply(200, APP_SERVICE_OK)
+    const fake = io(
+      { 'managed-identity': 'system' },
+      { IDENTITY_ENDPOINT: 'http://169.254.129.3:8081/msi/token', IDENTITY_HEADER: 'identity-header-secret' }
+    )
+    await run(fake)
+    expect(scope.isDone()).toBe(true)
+    expect(fake.outputs).toMatchObject({
+      token: MI_TOKEN,
+      'expires-in': '86399',
+      'expires-on': new Date(EXPIRES_ON * 1000).toISOString().replace('.000', '')
+    })
+  })
+
+  it("takes IMDS's documented answer (every value a string, an empty refresh_token)", async () => {
+    const now = Math.floor(START / 1000)
+    nock(IMDS)
+      .get('/metadata/identity/oauth2/token')
+      .query(true)
+      .reply(200, imdsAnswer(MI_TOKEN, 'https://graph.microsoft.com', now))
+    const fake = io({ 'managed-identity': 'system' })
+    await run(fake)
+    expect(fake.outputs).toMatchObject({ token: MI_TOKEN, 'expires-in': '3599' })
   })
 
   it('retries 410, 404, 429 and 5xx, as IMDS asks', async () => {
@@ -114,11 +142,66 @@ describe("a managed identity's own token", () => {
     expect(fake.outputs.token).toBe(MI_TOKEN)
   })
 
+  // Learn: IMDS answers 410 while it updates, back within 70 s; MSAL asks again every 10 s, 7 times.
+  it('waits out an IMDS that answers 410 for 70 s, with the default inputs, and gets the token', async () => {
+    const fake = fakeIo({ 'managed-identity': 'system' }, { http: createHttp(USER_AGENT) })
+    const askedAt: number[] = []
+    nock(IMDS)
+      .get('/metadata/identity/oauth2/token')
+      .query(true)
+      .times(9)
+      .reply(() => {
+        askedAt.push(fake.now() - START)
+        return fake.now() - START <= 70_000 ? [410, 'Gone'] : [200, MI_OK]
+      })
+    await run(fake)
+    expect(fake.outputs.token).toBe(MI_TOKEN)
+    // Every 10 s up to 70 s, none of them counted against max-attempts (4); then one back-off.
+    expect(askedAt).toEqual([0, 10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 70_000, 70_750])
+    expect(fake.logs.filter(l => /does not count against 'max-attempts'/.test(l.message))).toHaveLength(7)
+  })
+
+  it('stops waiting out 410 at an explicit, shorter deadline, naming timeout-seconds', async () => {
+    nock(IMDS).get('/metadata/identity/oauth2/token').query(true).times(3).reply(410, 'Gone')
+    const fake = io({ 'managed-identity': 'system', 'timeout-seconds': '25' })
+    const error: ActionError = await run(fake).catch(e => e)
+    expect(error.message).toMatch(
+      /^Stopped after 3 attempts: the next back-off \(10 s\) would pass the 25 s deadline\. The last one: The managed identity endpoint refused the token request \(HTTP 410\)/
+    )
+  })
+
+  it('counts 410 from IDENTITY_ENDPOINT against max-attempts like any transient failure (only IMDS is waited out)', async () => {
+    nock('http://localhost:42356').get('/msi/token').query(true).times(4).reply(410, { statusCode: 410, message: 'Gone' })
+    const fake = io(
+      { 'managed-identity': 'system' },
+      { IDENTITY_ENDPOINT: 'http://localhost:42356/msi/token', IDENTITY_HEADER: 'identity-header-secret' }
+    )
+    const error: ActionError = await run(fake).catch(e => e)
+    expect(error.message).toMatch(/^Gave up after 4 attempts\./)
+  })
+
   it.each([400, 401, 403])('does not retry %s', async status => {
     nock(IMDS).get('/metadata/identity/oauth2/token').query(true).reply(status, { error: 'invalid_request', error_description: 'Bad' })
     const error = await run(io({ 'managed-identity': 'system' })).catch(e => e)
     expect(error).toBeInstanceOf(ActionError)
     expect(error.message).toMatch(new RegExp(`^The managed identity endpoint refused the token request \\(HTTP ${status}\\)`))
+  })
+
+  it('blames the Azure Arc agent, not IMDS, for a refused Arc answer', async () => {
+    nock('http://localhost:40342')
+      .get('/metadata/identity/oauth2/token')
+      .query(true)
+      .reply(403, { error: 'forbidden', error_description: 'No' })
+    const error: ActionError = await run(
+      io(
+        { 'managed-identity': 'system' },
+        { IDENTITY_ENDPOINT: 'http://localhost:40342/metadata/identity/oauth2/token', IMDS_ENDPOINT: 'http://localhost:40342' }
+      )
+    ).catch(e => e)
+    expect(error.render()).toMatch(
+      /^The managed identity endpoint refused the token request \(HTTP 403\): forbidden: No The Azure Connected Machine agent refused the request/
+    )
+    expect(error.render()).not.toMatch(/IMDS refused|instance metadata|169\.254/)
   })
 
   it("explains 'Identity not found' for a user-assigned identity: assign it, or fix the input", async () => {
@@ -207,6 +290,7 @@ describe("Azure Arc's challenge file", () => {
     writeFileSync(join(root, 'outside.key'), 'other-file')
     writeFileSync(join(tokens, 'big.key'), 'x'.repeat(5000))
     writeFileSync(join(tokens, 'notes.txt'), 'x')
+    writeFileSync(join(tokens, 'short.key'), 'a\n')
     return { root, tokens }
   }
 
@@ -221,14 +305,49 @@ describe("Azure Arc's challenge file", () => {
 
   it.each([
     ['a file outside the folder', (t: string) => `Basic realm=${join(t, '..', 'outside.key')}`, /outside the agent's token folder/],
-    ['a file that is not a .key', (t: string) => `Basic realm=${join(t, 'notes.txt')}`, /outside the agent's token folder/],
+    ['a file that is not a .key', (t: string) => `Basic realm=${join(t, 'notes.txt')}`, /names a file that is not a \.key file \(/],
     ['a file larger than 4096 bytes', (t: string) => `Basic realm=${join(t, 'big.key')}`, /is too large/],
     ['a file that does not exist', (t: string) => `Basic realm=${join(t, 'gone.key')}`, /cannot be read \(ENOENT\)/],
-    ['no Basic realm at all', () => 'Bearer x', /has no Basic realm/]
+    ['no Basic realm at all', () => 'Bearer x', /has no Basic realm/],
+    // Masked, 'a' would blank out every a in the rest of the log.
+    [
+      'a file too short to be a challenge',
+      (t: string) => `Basic realm=${join(t, 'short.key')}`,
+      /content is 1 character long, too short to be real/
+    ]
   ])('refuses %s, so a server cannot make the action send it any file', (_, header, message) => {
     const { root, tokens } = setUp()
     try {
       expect(() => readArcChallenge(header(tokens), tokens)).toThrow(message)
+    } finally {
+      removeTempDir(root)
+    }
+  })
+
+  itExceptOn('win32', 'creating a symbolic link there needs an administrator')(
+    'refuses a .key in the folder that links to a file elsewhere, or to one that is not a .key',
+    () => {
+      const { root, tokens } = setUp()
+      try {
+        symlinkSync(join(root, 'outside.key'), join(tokens, 'link.key'))
+        symlinkSync(join(tokens, 'notes.txt'), join(tokens, 'notes-link.key'))
+        expect(() => readArcChallenge(`Basic realm=${join(tokens, 'link.key')}`, tokens)).toThrow(
+          "names a link to a file outside the agent's token folder (link.key)"
+        )
+        expect(() => readArcChallenge(`Basic realm=${join(tokens, 'notes-link.key')}`, tokens)).toThrow(
+          'names a link to a file that is not a .key file (notes-link.key)'
+        )
+      } finally {
+        removeTempDir(root)
+      }
+    }
+  )
+
+  itExceptOn('win32', 'creating a symbolic link there needs an administrator')('follows a link to a .key in the folder itself', () => {
+    const { root, tokens } = setUp()
+    try {
+      symlinkSync(join(tokens, 'abc.key'), join(tokens, 'current.key'))
+      expect(readArcChallenge(`Basic realm=${join(tokens, 'current.key')}`, tokens)).toBe('challenge-secret-0123456789')
     } finally {
       removeTempDir(root)
     }

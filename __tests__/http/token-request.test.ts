@@ -376,6 +376,14 @@ describe('GitHub OIDC credential', () => {
     })
   })
 
+  it('refuses an ID token too short to be real, and never masks it', async () => {
+    idTokenEndpoint([200, { value: 'a.b.c' }])
+    const fake = io({ 'client-secret': '', 'max-attempts': '1' }, env)
+    const error = await failure(run(fake))
+    expect(error.message).toBe('GitHub did not give an ID token: HTTP 200 without a JWT in value.')
+    expect(fake.masks).toEqual(['request-token-xyz'])
+  })
+
   it('explains a subject mismatch with the claims presented and a matching federated credential', async () => {
     idTokenEndpoint([200, { value: idToken(1) }])
     tokenEndpoint([

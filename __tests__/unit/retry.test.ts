@@ -104,6 +104,31 @@ describe('withRetry', () => {
     expect(error.message).toMatch(/^Stopped after 2 attempts: the next back-off \(2 s\) would pass the 60 s deadline/)
   })
 
+  it('waits out a failure that asks for it on its own schedule, without counting it, then counts again past its bound', async () => {
+    const io = fakeIo()
+    const updating = () =>
+      new ActionError('managed-identity', 'HTTP 410', { transient: true, waitOut: { everyMs: 10_000, upToMs: 30_000 } })
+    const { fn, calls } = attempts(updating(), updating(), updating(), updating(), transient(), updating())
+    await expect(
+      withRetry('managed identity token request', fn, budget({ maxAttempts: 4, deadline: START + 90_000 }), io, io.log)
+    ).resolves.toBe('token')
+    // Three waits of 10 s (its bound, 30 s), then the 4th, 5th and 6th count: back-off 1 s, 2 s, 4 s.
+    expect(calls).toEqual([1, 2, 3, 4, 5, 6, 7])
+    expect(io.sleeps).toEqual([10_000, 10_000, 10_000, 750, 1500, 3000])
+    expect(io.logs.map(l => l.message)).toContain('managed identity token request: attempt 4 (1 counted) of 4 failed: HTTP 410')
+    expect(io.logs.map(l => l.message)).toContain('managed identity token request: waiting 10.0 s (waiting out) before attempt 2')
+  })
+
+  it('still gives up at max-attempts once the waiting out is spent', async () => {
+    const io = fakeIo()
+    const updating = () =>
+      new ActionError('managed-identity', 'HTTP 410', { transient: true, waitOut: { everyMs: 10_000, upToMs: 10_000 } })
+    const { fn, calls } = attempts(updating(), updating(), updating(), updating())
+    const error = await withRetry('x', fn, budget({ maxAttempts: 2, deadline: START + 90_000 }), io, io.log).catch(e => e)
+    expect(calls).toEqual([1, 2, 3])
+    expect(error.message).toBe('Gave up after 3 attempts. The last one: HTTP 410')
+  })
+
   it('logs each failed attempt and wait at debug level', async () => {
     const io = fakeIo()
     const { fn } = attempts(transient('HTTP 503', 1000))

@@ -4,6 +4,11 @@ import type { RawInputs } from '../../src/inputs.js'
 import { parseSettings } from '../../src/settings.js'
 import { CLIENT, SECRET, TENANT } from '../helpers/fake-io.js'
 
+/** The runner's request token for the OIDC URL (a JWT, hundreds of characters, in real runs). */
+const REQUEST_TOKEN = 'request-token-0123456789abcdef'
+/** An IDENTITY_HEADER of the length App Service gives one. */
+const HEADER = 'identity-header-0123456789abcdef'
+
 function raw(overrides: Partial<RawInputs> = {}): RawInputs {
   return {
     'tenant-id': TENANT,
@@ -193,7 +198,7 @@ describe('parseSettings', () => {
 
   it('uses GitHub OIDC when no secret or certificate is given and the job can get an ID token', () => {
     const settings = parseSettings(
-      raw({ 'client-secret': '', idTokenRequestUrl: 'https://example.test/idtoken?api-version=2.0', idTokenRequestToken: 'req' })
+      raw({ 'client-secret': '', idTokenRequestUrl: 'https://example.test/idtoken?api-version=2.0', idTokenRequestToken: REQUEST_TOKEN })
     )
     expect(settings.source).toEqual({
       kind: 'entra',
@@ -201,7 +206,7 @@ describe('parseSettings', () => {
         kind: 'github-oidc',
         audience: 'api://AzureADTokenExchange',
         requestUrl: 'https://example.test/idtoken?api-version=2.0',
-        requestToken: 'req'
+        requestToken: REQUEST_TOKEN
       }
     })
   })
@@ -211,7 +216,9 @@ describe('parseSettings', () => {
     ['usgov-dod', 'api://AzureADTokenExchangeUSGov'],
     ['china', 'api://AzureADTokenExchangeChina']
   ])('defaults the OIDC audience of cloud %s to %s', (cloud, audience) => {
-    const settings = parseSettings(raw({ cloud, 'client-secret': '', idTokenRequestUrl: 'https://x.test/?a=1', idTokenRequestToken: 'r' }))
+    const settings = parseSettings(
+      raw({ cloud, 'client-secret': '', idTokenRequestUrl: 'https://x.test/?a=1', idTokenRequestToken: REQUEST_TOKEN })
+    )
     expect(settings.source).toMatchObject({ credential: { audience } })
   })
 
@@ -249,14 +256,14 @@ describe('parseSettings', () => {
     ['not a URL', 'not a url', /ACTIONS_ID_TOKEN_REQUEST_URL is not a URL/],
     ['plain http off the machine', 'http://token.example.test/idtoken?x=1', /plain http to token\.example\.test.*clear text/]
   ])('refuses an ACTIONS_ID_TOKEN_REQUEST_URL that is %s', (_, url, message) => {
-    expect(errorsFor({ 'client-secret': '', idTokenRequestUrl: url, idTokenRequestToken: 'r' })).toEqual([
+    expect(errorsFor({ 'client-secret': '', idTokenRequestUrl: url, idTokenRequestToken: REQUEST_TOKEN })).toEqual([
       ['ACTIONS_ID_TOKEN_REQUEST_URL', expect.stringMatching(message)]
     ])
   })
 
   it('accepts a plain-http ACTIONS_ID_TOKEN_REQUEST_URL to loopback (a local runner emulator)', () => {
     const settings = parseSettings(
-      raw({ 'client-secret': '', idTokenRequestUrl: 'http://127.0.0.1:9/idtoken?x=1', idTokenRequestToken: 'r' })
+      raw({ 'client-secret': '', idTokenRequestUrl: 'http://127.0.0.1:9/idtoken?x=1', idTokenRequestToken: REQUEST_TOKEN })
     )
     expect(settings.source).toMatchObject({ credential: { requestUrl: 'http://127.0.0.1:9/idtoken?x=1' } })
   })
@@ -310,11 +317,53 @@ describe('managed identity and federated token files', () => {
     expect(settings).toMatchObject({ tenantId: '', clientId: '' })
   })
 
+  // Both are GUIDs: only the prefix makes a value an object (principal) ID, never a client ID.
+  it.each([
+    [`object-id:${USER_ASSIGNED}`, USER_ASSIGNED],
+    [`OBJECT-ID:${USER_ASSIGNED.toUpperCase()}`, USER_ASSIGNED],
+    [`object-id: ${USER_ASSIGNED}`, USER_ASSIGNED]
+  ])("takes 'managed-identity' %s as a user-assigned identity by its object (principal) ID", (value, objectId) => {
+    const settings = parseSettings(raw({ ...noApp, 'managed-identity': value }))
+    expect(settings.source).toEqual({
+      kind: 'managed-identity',
+      identity: { id: { kind: 'object-id', value: objectId }, endpoint: { kind: 'imds', baseUrl: 'http://169.254.169.254' } }
+    })
+  })
+
+  it.each(['object-id:', 'object-id:runner-id', `object-id:${RESOURCE_ID}`])(
+    "refuses 'managed-identity' %s: no GUID after object-id:",
+    value => {
+      expect(errorsFor({ ...noApp, 'managed-identity': value })).toEqual([
+        [
+          'managed-identity',
+          expect.stringMatching(
+            /^'managed-identity' has object-id: but no GUID after it.*object-id:GUID, from 'az identity show --query principalId'/s
+          )
+        ]
+      ])
+    }
+  )
+
+  // Room for an IMDS update (410 for up to 70 s, waited out) when a managed identity is asked.
+  it.each([
+    ['a client secret', { 'timeout-seconds': '' }, 60_000],
+    ["a managed identity's own token", { ...noApp, 'managed-identity': 'system', 'timeout-seconds': '' }, 90_000],
+    ['a managed identity as the app credential', { 'client-secret': '', 'managed-identity': USER_ASSIGNED, 'timeout-seconds': '' }, 90_000],
+    ['a managed identity with timeout-seconds given', { ...noApp, 'managed-identity': 'system', 'timeout-seconds': '60' }, 60_000]
+  ])('sets the deadline for %s', (_, inputs, timeoutMs) => {
+    expect(parseSettings(raw(inputs as Partial<RawInputs>)).timeoutMs).toBe(timeoutMs)
+  })
+
   it.each(['yes', 'b1c2d3e4', '/subscriptions/x/resourceGroups/y', 'mi-name'])(
     "refuses 'managed-identity' %s, listing the three forms",
     value => {
       expect(errorsFor({ ...noApp, 'managed-identity': value })).toEqual([
-        ['managed-identity', expect.stringMatching(/not 'system', a client ID or a resource ID.*'system'.*client ID.*resource ID/s)]
+        [
+          'managed-identity',
+          expect.stringMatching(
+            /not 'system', a client ID, object-id:GUID or a resource ID.*'system'.*client ID.*object-id:GUID.*resource ID/s
+          )
+        ]
       ])
     }
   )
@@ -324,11 +373,11 @@ describe('managed identity and federated token files', () => {
       raw({
         ...noApp,
         'managed-identity': 'system',
-        azureVariables: { IDENTITY_ENDPOINT: 'http://localhost:42356/msi/token', IDENTITY_HEADER: 'h' }
+        azureVariables: { IDENTITY_ENDPOINT: 'http://localhost:42356/msi/token', IDENTITY_HEADER: HEADER }
       })
     )
     expect(appService.source).toMatchObject({
-      identity: { endpoint: { kind: 'identity-endpoint', url: 'http://localhost:42356/msi/token', header: 'h' } }
+      identity: { endpoint: { kind: 'identity-endpoint', url: 'http://localhost:42356/msi/token', header: HEADER } }
     })
     const pod = parseSettings(
       raw({ ...noApp, 'managed-identity': 'system', azureVariables: { AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://127.0.0.1:9/' } })
@@ -338,7 +387,7 @@ describe('managed identity and federated token files', () => {
 
   it('refuses an IDENTITY_ENDPOINT that is not a URL, naming it', () => {
     expect(
-      errorsFor({ ...noApp, 'managed-identity': 'system', azureVariables: { IDENTITY_ENDPOINT: 'nope', IDENTITY_HEADER: 'h' } })
+      errorsFor({ ...noApp, 'managed-identity': 'system', azureVariables: { IDENTITY_ENDPOINT: 'nope', IDENTITY_HEADER: HEADER } })
     ).toEqual([['IDENTITY_ENDPOINT', expect.stringMatching(/IDENTITY_ENDPOINT is not a URL/)]])
   })
 
@@ -441,7 +490,7 @@ describe('managed identity and federated token files', () => {
       notes: [expect.any(String)]
     })
     const oidc = parseSettings(
-      raw({ 'client-secret': '', azureVariables: azure, idTokenRequestUrl: 'https://x.test/?a=1', idTokenRequestToken: 'r' })
+      raw({ 'client-secret': '', azureVariables: azure, idTokenRequestUrl: 'https://x.test/?a=1', idTokenRequestToken: REQUEST_TOKEN })
     )
     expect(oidc.source).toMatchObject({ credential: { kind: 'github-oidc' } })
   })
@@ -456,14 +505,14 @@ describe('values that go into a request as they are', () => {
         'client-secret': '',
         'oidc-audience': 'api://AzureADTokenExchange/.default',
         idTokenRequestUrl: 'https://x.test/?a=1',
-        idTokenRequestToken: 'r'
+        idTokenRequestToken: REQUEST_TOKEN
       },
       'oidc-audience',
       /ends in \/\.default/
     ],
     [
       'an oidc-audience with a space',
-      { 'client-secret': '', 'oidc-audience': 'api://a b', idTokenRequestUrl: 'https://x.test/?a=1', idTokenRequestToken: 'r' },
+      { 'client-secret': '', 'oidc-audience': 'api://a b', idTokenRequestUrl: 'https://x.test/?a=1', idTokenRequestToken: REQUEST_TOKEN },
       'oidc-audience',
       /not one audience/
     ],
@@ -476,7 +525,7 @@ describe('values that go into a request as they are', () => {
     ['an authority-host on port 0', { 'authority-host': 'https://127.0.0.1:0' }, 'authority-host', /port 0/],
     [
       'an OIDC URL to a name that only starts like loopback',
-      { 'client-secret': '', idTokenRequestUrl: 'http://127.attacker.example/t?x=1', idTokenRequestToken: 'r' },
+      { 'client-secret': '', idTokenRequestUrl: 'http://127.attacker.example/t?x=1', idTokenRequestToken: REQUEST_TOKEN },
       'ACTIONS_ID_TOKEN_REQUEST_URL',
       /plain http to 127\.attacker\.example/
     ]
@@ -493,7 +542,7 @@ describe('values that go into a request as they are', () => {
     ],
     [
       'IDENTITY_ENDPOINT in plain http off the machine',
-      { IDENTITY_ENDPOINT: 'http://203.0.113.5/msi', IDENTITY_HEADER: 'h' },
+      { IDENTITY_ENDPOINT: 'http://203.0.113.5/msi', IDENTITY_HEADER: HEADER },
       'IDENTITY_ENDPOINT',
       /plain http to 203\.0\.113\.5, off this machine/
     ],
@@ -509,6 +558,33 @@ describe('values that go into a request as they are', () => {
     ])
   })
 
+  // A mask of a few characters would blank them out all over the job's log: refused, never masked.
+  it.each([
+    [
+      'IDENTITY_HEADER',
+      { 'managed-identity': 'system', azureVariables: { IDENTITY_ENDPOINT: 'http://127.0.0.1:9/msi', IDENTITY_HEADER: 'a' } }
+    ],
+    [
+      'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+      { 'tenant-id': TENANT, 'client-id': CLIENT, idTokenRequestUrl: 'https://x.test/?a=1', idTokenRequestToken: 'abc' }
+    ]
+  ])('refuses a %s too short to be real', (variable, inputs) => {
+    expect(errorsFor({ ...noApp, ...(inputs as Partial<RawInputs>) })).toEqual([
+      [variable, expect.stringMatching(new RegExp(`^${variable} is \\d+ characters? long, too short to be real \\(at least 16\\)\\.`))]
+    ])
+  })
+
+  it('refuses a client secret too short to be real, pointing to its Value', () => {
+    expect(errorsFor({ 'client-secret': 'abc' })).toEqual([
+      [
+        'client-secret',
+        expect.stringMatching(
+          /^'client-secret' is 3 characters long, too short to be real \(at least 16\): an Entra ID client secret's Value has 40 characters\. Copy the secret's Value/
+        )
+      ]
+    ])
+  })
+
   it('accepts IMDS at its link-local address', () => {
     const settings = parseSettings(
       raw({
@@ -519,6 +595,34 @@ describe('values that go into a request as they are', () => {
       })
     )
     expect(settings.source).toMatchObject({ identity: { endpoint: { kind: 'imds', baseUrl: 'http://169.254.169.254' } } })
+  })
+
+  // Linux App Service sets a link-local IDENTITY_ENDPOINT (MSAL and @azure/identity accept it).
+  const noApp = { 'client-secret': '', 'tenant-id': '', 'client-id': '' }
+  it.each(['http://169.254.129.3:8081/msi/token', 'http://169.254.0.1/msi/token', 'http://169.254.255.254:8081/msi/token'])(
+    'accepts plain http to the link-local IDENTITY_ENDPOINT %s, which never leaves the link',
+    url => {
+      const settings = parseSettings(
+        raw({ ...noApp, 'managed-identity': 'system', azureVariables: { IDENTITY_ENDPOINT: url, IDENTITY_HEADER: HEADER } })
+      )
+      expect(settings.source).toMatchObject({ identity: { endpoint: { kind: 'identity-endpoint', url, header: HEADER } } })
+    }
+  )
+
+  it.each([
+    'http://169.255.0.1/msi/token',
+    'http://170.254.0.1/msi/token',
+    'http://169.254.example.net/msi/token',
+    'http://[fe80::1]/msi/token'
+  ])('refuses plain http to %s, which is not IPv4 link-local', url => {
+    expect(
+      errorsFor({ ...noApp, 'managed-identity': 'system', azureVariables: { IDENTITY_ENDPOINT: url, IDENTITY_HEADER: HEADER } })
+    ).toEqual([
+      [
+        'IDENTITY_ENDPOINT',
+        expect.stringMatching(/is plain http to .*, off this machine and its link-local network \(169\.254\.0\.0\/16\)/)
+      ]
+    ])
   })
 })
 
@@ -532,6 +636,72 @@ describe('Azure Arc', () => {
   it('refuses a user-assigned identity there: Arc has only the system-assigned one', () => {
     expect(errorsFor({ 'client-secret': '', 'client-id': '', 'managed-identity': CLIENT, azureVariables: arc })).toEqual([
       ['managed-identity', expect.stringMatching(/Azure Arc-enabled server, which has only its system-assigned identity/)]
+    ])
+  })
+})
+
+describe("the AKS webhook's AZURE_AUTHORITY_HOST", () => {
+  const aks = (extra: Partial<RawInputs>, AZURE_AUTHORITY_HOST: string) =>
+    raw({
+      'client-secret': '',
+      'tenant-id': '',
+      'client-id': '',
+      cloud: '',
+      azureVariables: {
+        AZURE_FEDERATED_TOKEN_FILE: 'azure-identity-token',
+        AZURE_TENANT_ID: TENANT,
+        AZURE_CLIENT_ID: CLIENT,
+        AZURE_AUTHORITY_HOST
+      },
+      ...extra
+    })
+
+  it.each([
+    ['https://login.microsoftonline.us/', 'usgov', 'https://login.microsoftonline.us', 'https://graph.microsoft.us/.default'],
+    ['https://login.chinacloudapi.cn/', 'china', 'https://login.chinacloudapi.cn', 'https://microsoftgraph.chinacloudapi.cn/.default'],
+    ['https://login.microsoftonline.com/', 'public', 'https://login.microsoftonline.com', 'https://graph.microsoft.com/.default'],
+    ['https://login.azurestack.example:8443', 'public', 'https://login.azurestack.example:8443', 'https://graph.microsoft.com/.default']
+  ])(
+    'with the token file and no cloud or authority-host, %s is the login host (the %s cloud), and the log says so',
+    (value, cloud, authorityHost, scope) => {
+      const settings = parseSettings(aks({}, value))
+      expect(settings).toMatchObject({ cloud, authorityHost, scope, tokenUrl: `${authorityHost}/${TENANT}/oauth2/v2.0/token` })
+      expect(settings.notes).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^'cloud' and 'authority-host' are empty: using AZURE_AUTHORITY_HOST from the environment \\(${authorityHost.replace(/[.]/g, '\\.')}\\), as the AKS workload identity webhook sets it`
+          )
+        )
+      )
+    }
+  )
+
+  it.each([
+    ["'cloud'", { cloud: 'china' }, 'https://login.partner.microsoftonline.cn'],
+    ["'authority-host'", { 'authority-host': 'https://login.example.net' }, 'https://login.example.net']
+  ])('gives way to %s', (_, extra, authorityHost) => {
+    const settings = parseSettings(aks(extra, 'https://login.microsoftonline.us/'))
+    expect(settings.authorityHost).toBe(authorityHost)
+    expect(settings.notes.join('\n')).not.toMatch(/AZURE_AUTHORITY_HOST/)
+  })
+
+  it('is not used with another credential', () => {
+    const settings = parseSettings(raw({ cloud: '', azureVariables: { AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us/' } }))
+    expect(settings.authorityHost).toBe('https://login.microsoftonline.com')
+  })
+
+  it.each([
+    ['plain http', 'http://login.microsoftonline.us/', /must use https/],
+    ['a path', 'https://login.microsoftonline.us/tenant/', /must not have a path/],
+    ['a look-alike host', 'https://lоgin.microsoftonline.us/', /has characters outside plain ASCII/]
+  ])('is checked as authority-host is: refuses %s, naming the variable', (_, value, message) => {
+    expect(errorsFor(aks({}, value) as Partial<RawInputs>)).toEqual([
+      [
+        'AZURE_AUTHORITY_HOST',
+        expect.stringMatching(
+          new RegExp(`^AZURE_AUTHORITY_HOST \\(used because 'cloud' and 'authority-host' are empty\\) ${message.source}.*Or set 'cloud'`)
+        )
+      ]
     ])
   })
 })
@@ -553,7 +723,7 @@ describe('where an identifier came from, when it is wrong', () => {
     const errors = errorsFor({
       ...noApp,
       idTokenRequestUrl: 'https://x.test/?a=1',
-      idTokenRequestToken: 'r',
+      idTokenRequestToken: REQUEST_TOKEN,
       azureVariables: { AZURE_FEDERATED_TOKEN_FILE: 't', AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT }
     })
     expect(errors[0]).toEqual([

@@ -25,10 +25,53 @@ describe('readTokenResponse', () => {
     ['0', 0],
     ['-5', -5],
     ['2.5', 2.5],
-    ['more than two days', 172_801],
-    ['absent', undefined]
+    ['more than two days', 172_801]
   ])('refuses expires_in %s', (_, value) => {
     expect(ok({ expires_in: value })).toEqual({ problem: 'no valid expires_in' })
+  })
+
+  it('refuses a body with neither expires_in nor expires_on', () => {
+    expect(ok({ expires_in: undefined })).toEqual({ problem: 'no valid expires_in or expires_on' })
+  })
+
+  // App Service and Container Apps (api-version 2019-08-01) answer expires_on alone
+  // (learn.microsoft.com, "Managed identities for App Service and Azure Functions", REST example).
+  const expiresOnOnly = (value: unknown) => ok({ expires_in: undefined, expires_on: value })
+  const inADay = Math.floor(SENT / 1000) + 86_399
+  it.each([
+    ['epoch seconds in a string (as Learn shows it)', String(inADay)],
+    ['epoch seconds as a number', inADay],
+    ['an ISO 8601 date in UTC', new Date(inADay * 1000).toISOString()],
+    ['an ISO 8601 date with an offset', new Date(inADay * 1000 + 2 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, '+02:00')]
+  ])('derives expires_in from expires_on alone, given as %s', (_, value) => {
+    expect(expiresOnOnly(value)).toEqual({
+      accessToken: 'eyJ0eXAi.eyJzdWIi.c2lnbmF0dXJl',
+      expiresIn: 86_399,
+      expiresOn: new Date(inADay * 1000)
+    })
+  })
+
+  it.each([
+    ['a date in loose words', 'tomorrow at noon'],
+    ['a date without an offset', '2026-11-26T10:00:00'],
+    ['more than two days ahead', inADay + 2 * 86_400],
+    ['long past', Math.floor(SENT / 1000) - 3600],
+    ['a fraction', inADay + 0.5],
+    ['true', true]
+  ])('refuses expires_on %s', (_, value) => {
+    expect(expiresOnOnly(value)).toEqual({ problem: 'no valid expires_on' })
+  })
+
+  it('refuses an expires_on alone that has passed, within the clock skew it would be believed otherwise', () => {
+    expect(expiresOnOnly(Math.floor(SENT / 1000) - 60)).toEqual({ problem: 'an expires_on that has passed (2026-11-25T09:59:00.000Z)' })
+  })
+
+  it("reports the endpoint's expires_on over the one counted from expires_in when both are there (IMDS)", () => {
+    expect(ok({ expires_in: '86399', expires_on: String(inADay - 5) })).toEqual({
+      accessToken: 'eyJ0eXAi.eyJzdWIi.c2lnbmF0dXJl',
+      expiresIn: 86_399,
+      expiresOn: new Date((inADay - 5) * 1000)
+    })
   })
 
   it.each([
@@ -42,7 +85,8 @@ describe('readTokenResponse', () => {
   })
 
   it('refuses an access_token too short to mask without blanking out the log', () => {
-    expect(ok({ access_token: 'a' })).toEqual({ problem: 'an access_token of 1 character, too short to be one' })
+    expect(ok({ access_token: 'a' })).toEqual({ problem: 'an access_token 1 character long, too short to be real (at least 16)' })
+    expect(ok({ access_token: 'abcdefghij012345' })).toHaveProperty('accessToken')
   })
 
   it('accepts every b64token character (RFC 6750 §2.1)', () => {

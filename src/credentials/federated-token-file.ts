@@ -1,6 +1,7 @@
 import { ActionError, invalidInput } from '../errors.js'
 import { singleLine } from '../inert-text.js'
 import type { Io } from '../io.js'
+import { tooShortToBeSecret } from '../secret-length.js'
 import { readSmallFile } from '../small-file.js'
 import { claimText, type AssertionProvider } from './federated.js'
 
@@ -45,6 +46,9 @@ export function federatedTokenFile(
     const token = file.text.trim()
     if (!token) throw fail('is empty', 'The file must hold one JWT; the kubelet writes it when the pod starts.')
     if (!JWS_COMPACT.test(token)) throw fail('does not hold a JWT', HINTS.shape)
+    // Checked before it is masked: a mask of a few characters blanks them out all over the log.
+    const short = tooShortToBeSecret(token)
+    if (short) throw fail(`holds a token ${short}`, HINTS.shape)
     // Masked when first read, and again whenever the kubelet has written a new one.
     if (token !== masked) io.mask(token)
     masked = token

@@ -3,6 +3,7 @@ import { parseJson } from '../http-transport.js'
 import type { Io } from '../io.js'
 import { proxyFor, type ProxySettings } from '../proxy.js'
 import { isTransientStatus } from '../retry.js'
+import { tooShortToBeSecret } from '../secret-length.js'
 import type { Retry } from './credential.js'
 import { claimText, reuseWhileValid, type AssertionProvider, type Presented } from './federated.js'
 
@@ -12,6 +13,8 @@ export interface GithubIdTokenSettings {
   requestToken: string
   /** The cloud's default audience, to tell a changed one apart. */
   defaultAudience: string
+  /** The AKS token file that GitHub OIDC took the place of, if any. */
+  ignoredTokenFile?: string
   proxy: ProxySettings
 }
 
@@ -37,8 +40,9 @@ export function githubIdToken(settings: GithubIdTokenSettings, io: Pick<Io, 'htt
       proxy: proxyFor(url.href, settings.proxy)
     })
     const value = parseJson(response.body)?.value
-    // Only a JWS compact token is passed on: anything else would be sent, and echoed, in a form body.
-    if (response.status === 200 && typeof value === 'string' && JWS_COMPACT.test(value)) {
+    // Only a JWS compact token is passed on: anything else would be sent, and echoed, in a form body;
+    // and one too short to be real is not masked (it would blank out its letters all over the log).
+    if (response.status === 200 && typeof value === 'string' && JWS_COMPACT.test(value) && !tooShortToBeSecret(value)) {
       io.mask(value)
       return value
     }
@@ -67,6 +71,9 @@ export function githubIdToken(settings: GithubIdTokenSettings, io: Pick<Io, 'htt
         presented.issuer.endsWith('/') ? 'The issuer ends in a slash here; a federated credential never should.' : '',
         settings.audience !== settings.defaultAudience
           ? `'oidc-audience' is '${settings.audience}', not this cloud's default ${settings.defaultAudience}: the federated credential must list the same value.`
+          : '',
+        settings.ignoredTokenFile
+          ? `The GitHub ID token was sent, not the AKS workload identity token in AZURE_FEDERATED_TOKEN_FILE (${settings.ignoredTokenFile}): GitHub OIDC comes first. If the app trusts the cluster, remove 'permissions: id-token: write' from the job, or set 'federated-token-file' to that file.`
           : ''
       ].filter(Boolean)
   }

@@ -1,4 +1,5 @@
-import { dirname, extname, join, resolve } from 'node:path'
+import { realpathSync } from 'node:fs'
+import { basename, dirname, extname, join, resolve } from 'node:path'
 import { ActionError } from '../errors.js'
 import { describeBody, parseJson, type HttpRequest, type HttpResponse } from '../http-transport.js'
 import type { ManagedIdentitySettings } from '../identity-settings.js'
@@ -7,6 +8,7 @@ import { cutAtBoundary, serverText, singleLine } from '../inert-text.js'
 import { parseRetryAfter } from '../retry.js'
 import { shellQuote } from '../shell-quote.js'
 import { readSmallFile } from '../small-file.js'
+import { tooShortToBeSecret } from '../secret-length.js'
 import { readTokenResponse, type Token } from '../token-response.js'
 
 // A machine without a managed identity endpoint drops the connection attempt silently; the Azure
@@ -72,8 +74,19 @@ export async function requestManagedIdentityToken(
   throw explainManagedIdentityError(response, body, identity, io)
 }
 
-// The API version each endpoint speaks (the Learn pages above; Azure Arc: MSAL's AzureArc.ts).
-const API_VERSIONS = { imds: '2018-02-01', 'identity-endpoint': '2019-08-01', arc: '2019-11-01' }
+// The API version each endpoint speaks, from the Learn pages above. Azure Arc: "Authenticate
+// against Azure resources with Azure Arc-enabled servers" shows 2020-06-01 (PowerShell) and
+// 2019-11-01 (bash); 2020-06-01 is the newer, and what MSAL and @azure/identity send.
+const API_VERSIONS = { imds: '2018-02-01', 'identity-endpoint': '2019-08-01', arc: '2020-06-01' }
+
+// How each endpoint names a user-assigned identity, as MSAL Node sends it
+// (BaseManagedIdentitySource.ts, ManagedIdentityUserAssignedIdQueryParameterNames): IMDS spells
+// the resource ID msi_res_id, App Service mi_res_id; both take client_id and object_id (App
+// Service documents principal_id, with object_id as its alias). Azure Arc has no user-assigned one.
+const ID_PARAMETERS = {
+  imds: { 'client-id': 'client_id', 'object-id': 'object_id', 'resource-id': 'msi_res_id' },
+  'identity-endpoint': { 'client-id': 'client_id', 'object-id': 'object_id', 'resource-id': 'mi_res_id' }
+} as const
 
 /** The request of IMDS, of App Service / Container Apps, or of Azure Arc (before its challenge). */
 export function managedIdentityRequest(identity: ManagedIdentitySettings, resource: string): Omit<HttpRequest, 'signal'> {
@@ -82,9 +95,7 @@ export function managedIdentityRequest(identity: ManagedIdentitySettings, resour
   const url = new URL(imds ? `${endpoint.baseUrl}/metadata/identity/oauth2/token` : endpoint.url)
   url.searchParams.set('api-version', API_VERSIONS[endpoint.kind])
   url.searchParams.set('resource', resource)
-  if (id.kind === 'client-id') url.searchParams.set('client_id', id.value)
-  // IMDS spells the resource ID parameter msi_res_id; App Service spells it mi_res_id.
-  if (id.kind === 'resource-id') url.searchParams.set(imds ? 'msi_res_id' : 'mi_res_id', id.value)
+  if (id.kind !== 'system' && endpoint.kind !== 'arc') url.searchParams.set(ID_PARAMETERS[endpoint.kind][id.kind], id.value)
   return {
     method: 'GET',
     url: url.href,
@@ -115,18 +126,40 @@ export function readArcChallenge(header: string | string[] | undefined, director
     })
   const realm = /^Basic realm=(.+)$/i.exec((Array.isArray(header) ? header[0] : header) ?? '')?.[1]
   if (!realm) throw fail('has no Basic realm')
+  const shown = cutAtBoundary(singleLine(realm), 200)
   const path = resolve(realm)
-  if (dirname(path) !== resolve(directory) || extname(path) !== '.key') {
-    throw fail(`names a file outside the agent's token folder (${cutAtBoundary(singleLine(realm), 200)})`)
+  if (dirname(path) !== resolve(directory)) throw fail(`names a file outside the agent's token folder (${shown})`)
+  if (extname(path) !== '.key') throw fail(`names a file that is not a .key file (${shown})`)
+  // A .key that is a link to a file elsewhere would make the action send that file: the file it
+  // resolves to must be in the agent's folder too (and have the name the agent gave it there).
+  let real: string
+  try {
+    real = realpathSync(path)
+  } catch (error) {
+    throw fail(`names a file that cannot be read (${(error as { code?: string }).code ?? 'error'})`)
   }
-  const file = readSmallFile(path, MAX_ARC_KEY_BYTES)
+  if (dirname(real) !== realDirectory(directory)) throw fail(`names a link to a file outside the agent's token folder (${basename(path)})`)
+  if (extname(real) !== '.key') throw fail(`names a link to a file that is not a .key file (${basename(path)})`)
+  const file = readSmallFile(real, MAX_ARC_KEY_BYTES)
   if ('problem' in file)
     throw fail(
       `names a file that ${file.problem === 'missing' || file.problem === 'unreadable' ? `cannot be read (${file.code ?? 'error'})` : `is ${file.problem}`}`
     )
   const content = file.text.trim()
   if (!/^[\x21-\x7e]+$/.test(content)) throw fail('names a file whose content cannot go in a header')
+  // It is masked next: a file holding 'a' would blank out every a in the rest of the log.
+  const short = tooShortToBeSecret(content)
+  if (short) throw fail(`names a file whose content is ${short}`)
   return content
+}
+
+/** The agent's folder as the file system names it (itself a link on some machines). */
+function realDirectory(directory: string): string {
+  try {
+    return realpathSync(directory)
+  } catch {
+    return resolve(directory)
+  }
 }
 
 function where({ endpoint }: ManagedIdentitySettings): string {
@@ -143,6 +176,12 @@ function noEndpoint(identity: ManagedIdentitySettings, url: string, cause: Actio
     cause
   })
 }
+
+// IMDS answers 410 while it updates, and is back "within 70 seconds" (learn.microsoft.com, "How to
+// use managed identities ... on an Azure VM to acquire an access token", error handling). MSAL Node
+// asks again every 10 s, 7 times (retry/ImdsRetryPolicy.ts: HTTP_STATUS_GONE_RETRY_AFTER_MS,
+// LINEAR_STRATEGY_NUM_RETRIES); so does the action, without using up 'max-attempts'.
+const IMDS_UPDATING = { everyMs: 10_000, upToMs: 70_000 }
 
 function explainManagedIdentityError(
   response: HttpResponse,
@@ -174,7 +213,8 @@ function explainManagedIdentityError(
         text(body?.correlationId, 100) ? `Correlation ID: ${text(body?.correlationId, 100)}` : ''
       ].filter(Boolean),
       transient,
-      retryAfterMs: parseRetryAfter(response.headers['retry-after'], io.now())
+      retryAfterMs: parseRetryAfter(response.headers['retry-after'], io.now()),
+      waitOut: status === 410 && identity.endpoint.kind === 'imds' ? IMDS_UPDATING : undefined
     }
   )
 }
@@ -184,11 +224,14 @@ function identityNotFoundHint({ id }: ManagedIdentitySettings): string {
     return "This machine has no system-assigned managed identity: enable one ('az vm identity assign -g RG -n VM', or 'az vmss identity assign -g RG -n VMSS' for a scale set), or name a user-assigned identity in 'managed-identity'."
   }
   const resourceId = id.kind === 'resource-id' ? shellQuote(id.value) : '"$(az identity show -g RG -n NAME --query id -o tsv)"'
-  return `No user-assigned identity with this ${id.kind === 'client-id' ? 'client ID' : 'resource ID'} is assigned to this machine: assign it ('az vm identity assign -g RG -n VM --identities ${resourceId}', or 'az vmss identity assign -g RG -n VMSS --identities ${resourceId}' and update the scale set's instances), or fix 'managed-identity'.`
+  const named = { 'client-id': 'client ID', 'object-id': 'object (principal) ID', 'resource-id': 'resource ID' }[id.kind]
+  return `No user-assigned identity with this ${named} is assigned to this machine: assign it ('az vm identity assign -g RG -n VM --identities ${resourceId}', or 'az vmss identity assign -g RG -n VMSS --identities ${resourceId}' and update the scale set's instances), or fix 'managed-identity'.`
 }
 
 function refusedHint({ endpoint }: ManagedIdentitySettings): string {
-  return endpoint.kind === 'identity-endpoint'
-    ? 'The endpoint did not accept IDENTITY_HEADER: something in the job changed IDENTITY_ENDPOINT or IDENTITY_HEADER; leave both as the platform sets them.'
-    : 'IMDS refused the request: a proxy or firewall rule on this machine may be intercepting 169.254.169.254.'
+  if (endpoint.kind === 'identity-endpoint')
+    return 'The endpoint did not accept IDENTITY_HEADER: something in the job changed IDENTITY_ENDPOINT or IDENTITY_HEADER; leave both as the platform sets them.'
+  if (endpoint.kind === 'arc')
+    return "The Azure Connected Machine agent refused the request: check the agent (azcmagent show), that the runner's account may read its token folder, and that nothing in the job changed IDENTITY_ENDPOINT or IMDS_ENDPOINT."
+  return `IMDS refused the request: a proxy or firewall rule on this machine may be intercepting ${new URL(endpoint.baseUrl).host}.`
 }
