@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createServerTls } from '../../scripts/certificates.mjs'
 import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
+import { noProxyMatches, parseProxySettings } from '../../src/proxy.js'
 import { startConnectProxy } from '../helpers/connect-proxy.js'
 
 // The same requests sent by curl and by the action's transport, directly and through the same
@@ -19,7 +20,10 @@ import { startConnectProxy } from '../helpers/connect-proxy.js'
 beforeAll(() => nock.restore())
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const haveCurl = !spawnSync('curl', ['--version']).error
+const curlInfo = spawnSync('curl', ['--version'], { encoding: 'utf8' })
+const haveCurl = !curlInfo.error
+/** curl's version as major * 1000 + minor: 7088 for 7.88.1. */
+const curlVersion = (([, major, minor]) => Number(major) * 1000 + Number(minor))(/^curl (\d+)\.(\d+)/.exec(curlInfo.stdout ?? '') ?? [])
 const ipv6 = await new Promise<boolean>(resolve => {
   const probe = net.createServer().once('error', () => resolve(false))
   probe.listen(0, '::1', () => probe.close(() => resolve(true)))
@@ -179,5 +183,76 @@ interface Outcome {
     expect(await outcomes(transport, list)).toEqual(reference)
     expect(reference.map(o => o.accepted)).toEqual(list.map(() => false))
     expect(reference.map(o => o.connect?.line)).toEqual(list.map(c => `CONNECT 127.0.0.2:${ports[c.certificate]} HTTP/1.1`))
+  })
+})
+
+;(haveCurl ? describe : describe.skip)('no_proxy: the same decisions as curl (skipped where curl is not installed)', () => {
+  // Loopback only: a host curl connects to directly must be on this machine, so the addresses are
+  // 127.0.0.x and ::1, and the names resolve to 127.0.0.1 (--resolve). The port is closed, and so
+  // is the proxy's: curl's error says which of the two it tried.
+  let closedPort: number
+  beforeAll(async () => {
+    const probe = net.createServer()
+    await new Promise<void>(resolve => probe.listen(0, '127.0.0.1', resolve))
+    closedPort = (probe.address() as net.AddressInfo).port
+    await new Promise(resolve => probe.close(resolve))
+  })
+
+  const curlBypasses = (host: string, noProxy: string) =>
+    new Promise<boolean>(resolve => {
+      const args = ['-g', '-sS', '--max-time', '5', '-x', `http://127.0.0.1:${closedPort}`]
+      for (const name of ['login.example.com', 'notexample.com']) args.push('--resolve', `${name}:1:127.0.0.1`)
+      execFile('curl', [...args, `https://${host}:1/`], { env: { PATH: process.env.PATH, NO_PROXY: noProxy } }, (_error, _out, stderr) =>
+        resolve(!stderr.includes(`port ${closedPort}`))
+      )
+    })
+
+  const rows: [string, string][] = [
+    ['127.0.0.10', '127.0.0.10'],
+    ['127.0.0.10', '0.10'],
+    ['127.0.0.10', '.0.10'],
+    ['127.0.0.10', '127.0.0.0/24'],
+    ['127.0.0.10', '127.0.1.0/24'],
+    ['127.0.0.10', '127.0.0.10:1'],
+    ['127.0.0.10', '*'],
+    ...(ipv6
+      ? ([
+          ['[::1]', '::1'],
+          ['[::1]', '[::1]'],
+          ['[::1]', '::2'],
+          ['[::1]', '127.0.0.0/8'],
+          // Compared as numbers since curl 8.18 (curl/curl#19828), as text before.
+          ...(curlVersion >= 8_018
+            ? [
+                ['[::1]', '0:0:0:0:0:0:0:1'],
+                ['[::1]', '::/64'],
+                ['[::1]', 'fe80::/10']
+              ]
+            : [])
+        ] as [string, string][])
+      : []),
+    ['login.example.com', 'example.com'],
+    ['login.example.com', '.example.com'],
+    ['login.example.com', 'example.com.'],
+    ['login.example.com', 'EXAMPLE.com'],
+    ['login.example.com', 'ample.com'],
+    ['notexample.com', 'example.com'],
+    ['login.example.com', 'login.example.com:1'],
+    ['login.example.com', 'example.org,*'],
+    ['login.example.com', 'example.org, example.com']
+  ]
+
+  it('for IPv4 and IPv6 addresses, ranges, names, *, leading dots and ports (IPv6 spellings and ranges with curl 8.18 or later)', async () => {
+    const ours: Record<string, boolean> = {}
+    const reference: Record<string, boolean> = {}
+    for (const [host, noProxy] of rows) {
+      const key = `${host} with no_proxy=${noProxy}`
+      reference[key] = await curlBypasses(host, noProxy)
+      ours[key] = noProxyMatches(new URL(`https://${host}/`).hostname, parseProxySettings({ no_proxy: noProxy }).noProxy)
+    }
+    expect(ours).toEqual(reference)
+    // Not two clients wrong alike: the suffix match that let `0.10` bypass the proxy is gone.
+    expect(reference['127.0.0.10 with no_proxy=0.10']).toBe(false)
+    expect(reference['127.0.0.10 with no_proxy=127.0.0.0/24']).toBe(true)
   })
 })
