@@ -4,7 +4,7 @@ import net, { type Socket } from 'node:net'
 import tls from 'node:tls'
 import { ActionError } from './errors.js'
 import { singleLine } from './inert-text.js'
-import type { Proxy } from './proxy.js'
+import { basicCredential, type Proxy } from './proxy.js'
 
 /** Entra ID's answers are a few KB; anything past this is not one, and is not read further. */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -193,10 +193,8 @@ function openTunnel(target: URL, proxy: Proxy, track: (socket: Socket) => void):
   return new Promise((resolve, reject) => {
     const authority = `${target.hostname}:${target.port || 443}`
     const headers: Record<string, string> = { host: authority }
-    if (proxy.url.username) {
-      const credentials = `${decodeURIComponent(proxy.url.username)}:${decodeURIComponent(proxy.url.password)}`
-      headers['proxy-authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`
-    }
+    const credential = basicCredential(proxy.url)
+    if (credential) headers['proxy-authorization'] = `Basic ${credential}`
     const secure = proxy.url.protocol === 'https:'
     const client = secure ? https : http
     const connect = client.request({

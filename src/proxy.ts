@@ -65,12 +65,29 @@ function proxyUrl(value: string): URL | undefined {
   }
 }
 
-/** The password in a proxy variable, decoded, read exactly as the proxy itself will be: it is masked. */
-export function proxyPassword(value: string | undefined): string {
+/**
+ * What a proxy variable holds that is secret, read exactly as the proxy itself will be, to be
+ * masked: the password, decoded; the Basic credential as the Proxy-Authorization header sends it,
+ * which NODE_DEBUG=http or net prints to stderr; and a user name with no password, which is the
+ * whole credential (https://TOKEN@proxy:3128), unless it is too short to be one and masking it
+ * would blank that text everywhere in the log (its base64 is masked all the same).
+ */
+export function proxySecrets(value: string | undefined): string[] {
+  const url = value ? proxyUrl(value) : undefined
+  const credential = url && basicCredential(url)
+  if (!url || !credential) return []
+  const password = decodeURIComponent(url.password)
+  const user = decodeURIComponent(url.username)
+  return [credential, password, ...(password === '' && user.length >= 8 ? [user] : [])].filter(Boolean)
+}
+
+/** user:password of a proxy URL, base64 as in Basic authentication (RFC 7617 §2); undefined without a user or with bad encoding. */
+export function basicCredential(url: URL): string | undefined {
+  if (!url.username) return undefined
   try {
-    return value ? decodeURIComponent(proxyUrl(value)?.password ?? '') : ''
+    return Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')
   } catch {
-    return ''
+    return undefined
   }
 }
 

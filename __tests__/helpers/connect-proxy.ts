@@ -9,12 +9,17 @@ import net from 'node:net'
  */
 export async function startConnectProxy(targetPort?: number) {
   const connects: string[] = []
-  const requests: { line: string; host: string | undefined }[] = []
+  const requests: { line: string; host: string | undefined; authorization?: string }[] = []
   const sockets = new Set<net.Socket>()
   const server = http.createServer((_req, res) => res.writeHead(405).end())
   server.on('connect', (req, client: net.Socket, head: Buffer) => {
     connects.push(req.url ?? '')
-    requests.push({ line: `${req.method} ${req.url} HTTP/${req.httpVersion}`, host: req.headers.host })
+    const authorization = req.headers['proxy-authorization']
+    requests.push({
+      line: `${req.method} ${req.url} HTTP/${req.httpVersion}`,
+      host: req.headers.host,
+      ...(authorization ? { authorization } : {})
+    })
     const port = targetPort ?? Number(new URL(`http://${req.url}`).port)
     const upstream = net.connect(port, '127.0.0.1', () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n')
@@ -34,7 +39,7 @@ export async function startConnectProxy(targetPort?: number) {
     url: `http://127.0.0.1:${port}`,
     /** The host:port of every CONNECT received. */
     connects,
-    /** Every CONNECT's request line and Host header. */
+    /** Every CONNECT's request line, Host header and Proxy-Authorization (when sent). */
     requests,
     async close() {
       for (const s of sockets) s.destroy()
