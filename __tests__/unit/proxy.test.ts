@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { noProxyMatches, parseProxySettings, proxyFor } from '../../src/proxy.js'
+import { noProxyMatches, parseProxySettings, proxyFor, proxySecrets } from '../../src/proxy.js'
 
 const settings = (env: Record<string, string>) => parseProxySettings(env)
 
@@ -82,5 +82,24 @@ describe('noProxyMatches', () => {
     ['login.example.com', 'example.org example.com', true]
   ])('%s with no_proxy=%s: %s', (host, value, expected) => {
     expect(noProxyMatches(new URL(`https://${host}/`).hostname, entries(value))).toBe(expected)
+  })
+})
+
+describe('proxySecrets', () => {
+  const basic = (text: string) => Buffer.from(text).toString('base64')
+  it.each([
+    ['a user and a percent-encoded password', 'http://builder:p%40ss~word@proxy:3128', [basic('builder:p@ss~word'), 'p@ss~word']],
+    [
+      'a token as the user name, without a scheme',
+      'ghp_proxyToken7Hq2vXk9@proxy:3128',
+      [basic('ghp_proxyToken7Hq2vXk9:'), 'ghp_proxyToken7Hq2vXk9']
+    ],
+    // Masking `ops` would blank that word all over the log; the credential Node prints is its base64.
+    ['a short user name alone', 'http://ops@proxy:3128', [basic('ops:')]],
+    ['no credentials', 'http://proxy:3128', []],
+    ['bad percent-encoding (refused by the settings)', 'http://user:%E0%A4%A@proxy:3128', []],
+    ['no variable', undefined, []]
+  ])('%s', (_, value, expected) => {
+    expect(proxySecrets(value)).toEqual(expected)
   })
 })
