@@ -176,6 +176,30 @@ interface Outcome {
     }
   })
 
+  it('a proxy that sends bytes after its 200 in the same packet: both fail at once, not at the deadline', async () => {
+    // curl hands the bytes to TLS, which fails on them ("wrong version number"); the transport
+    // fails before TLS and names the proxy. Either way, nothing waits.
+    const held = new Set<net.Socket>()
+    // The connection stays open: only the bytes themselves can end the request early.
+    const junk = net.createServer(socket => {
+      held.add(socket)
+      socket.on('error', () => {})
+      socket.once('data', () => socket.write('HTTP/1.1 200 Connection Established\r\n\r\nHTTP/1.1 200 OK\r\n\r\n'))
+    })
+    await new Promise<void>(resolve => junk.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(junk.address() as net.AddressInfo).port}`
+    try {
+      for (const send of [curl, transport]) {
+        const started = Date.now()
+        expect(await send([{ url: `https://localhost:${ports['DNS SAN localhost']}/differential`, proxy: url }])).toEqual([false])
+        expect(Date.now() - started).toBeLessThan(8000)
+      }
+    } finally {
+      for (const socket of held) socket.destroy()
+      await new Promise(resolve => junk.close(resolve))
+    }
+  })
+
   it('through the proxy, an IP address that the certificate does not name is refused by both, whatever the proxy is', async () => {
     // 127.0.0.2 reaches the 127.0.0.1 server only through the proxy (which always connects to
     // 127.0.0.1): its certificates name 127.0.0.1 and localhost, the proxy's own host, never 127.0.0.2.
