@@ -75,8 +75,21 @@ interface Outcome {
           seen.push({ host: req.headers.host, sni: (req.socket as import('node:tls').TLSSocket).servername })
           res.writeHead(200, { 'content-type': 'application/json', connection: 'close' }).end('{}')
         })
-      ports[label] = await listen(make(), '127.0.0.1')
-      if (ipv6) await listen(make(), '::1', ports[label])
+      // One port on both addresses, so that `localhost` reaches the same server whichever it resolves to;
+      // another try when that port is taken on ::1.
+      for (let attempt = 0; ; attempt++) {
+        const v4 = make()
+        ports[label] = await listen(v4, '127.0.0.1')
+        if (!ipv6) break
+        const taken = await listen(make(), '::1', ports[label]).then(
+          () => false,
+          () => true
+        )
+        if (!taken) break
+        servers.splice(servers.indexOf(v4), 1)
+        await new Promise(resolve => v4.close(resolve))
+        if (attempt === 4) throw new Error(`no port free on both 127.0.0.1 and ::1 for ${label}`)
+      }
     }
     proxy = await startConnectProxy()
   })
