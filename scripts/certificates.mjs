@@ -58,20 +58,25 @@ function newKey(dir, name, { type = 'rsa', bits = 2048 } = {}) {
 /**
  * A CA and a server certificate for 127.0.0.1, localhost and the given extra host names.
  * Returns the paths and PEM texts; pass caPath as NODE_EXTRA_CA_CERTS to trust the server.
+ * `serverCertificate(name, altNames)` issues another one from the same CA, for exactly the given
+ * subjectAltName entries ('DNS:localhost', 'IP:::1'): a wrong name, an IP or a DNS SAN only.
  */
 export function createServerTls(dir, extraNames = []) {
   const caKey = newKey(dir, 'ca')
   const caPath = join(dir, 'ca.pem')
   openssl(['req', '-x509', '-key', caKey, '-out', caPath, '-days', '2', '-subj', '/CN=graph-token-action test CA'])
-  const key = newKey(dir, 'server')
-  const csr = join(dir, 'server.csr')
-  const cert = join(dir, 'server.pem')
-  openssl(['req', '-new', '-key', key, '-out', csr, '-subj', '/CN=127.0.0.1'])
-  const ext = join(dir, 'server.ext')
-  const names = ['IP:127.0.0.1', 'DNS:localhost', ...extraNames.map(n => `DNS:${n}`)]
-  writeFileSync(ext, `subjectAltName=${names.join(',')}\nextendedKeyUsage=serverAuth\n`)
-  openssl(['x509', '-req', '-in', csr, '-CA', caPath, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext])
-  return { caPath, ca: readFileSync(caPath, 'utf8'), key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') }
+  const serverCertificate = (name, altNames) => {
+    const key = newKey(dir, name)
+    const csr = join(dir, `${name}.csr`)
+    const cert = join(dir, `${name}.pem`)
+    openssl(['req', '-new', '-key', key, '-out', csr, '-subj', `/CN=${name}`])
+    const ext = join(dir, `${name}.ext`)
+    writeFileSync(ext, `subjectAltName=${altNames.join(',')}\nextendedKeyUsage=serverAuth\n`)
+    openssl(['x509', '-req', '-in', csr, '-CA', caPath, '-CAkey', caKey, '-CAcreateserial', '-out', cert, '-days', '2', '-extfile', ext])
+    return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') }
+  }
+  const server = serverCertificate('server', ['IP:127.0.0.1', 'DNS:localhost', ...extraNames.map(n => `DNS:${n}`)])
+  return { caPath, ca: readFileSync(caPath, 'utf8'), ...server, serverCertificate }
 }
 
 const DAY_MS = 86_400_000

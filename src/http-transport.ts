@@ -1,10 +1,10 @@
 import http, { type IncomingMessage } from 'node:http'
 import https from 'node:https'
-import type { Socket } from 'node:net'
+import net, { type Socket } from 'node:net'
 import tls from 'node:tls'
 import { ActionError } from './errors.js'
 import { cutAtBoundary, singleLine } from './inert-text.js'
-import type { Proxy } from './proxy.js'
+import { basicCredential, type Proxy } from './proxy.js'
 
 /** Entra ID's answers are a few KB; anything past this is not one, and is not read further. */
 export const MAX_BODY_BYTES = 1024 * 1024
@@ -47,11 +47,31 @@ interface Progress {
  * early, the size bound or the abort signal; and every socket opened for it (the proxy tunnel
  * included) is destroyed when it settles, so nothing is left to keep the process alive.
  */
-export function createHttp(userAgent: string): Http {
-  return { request: request => send(request, userAgent) }
+export function createHttp(userAgent: string, options: TransportOptions = {}): Http {
+  return { request: request => send(request, userAgent, options) }
 }
 
-async function send(request: HttpRequest, userAgent: string): Promise<HttpResponse> {
+export interface TransportOptions {
+  /**
+   * NODE_TLS_REJECT_UNAUTHORIZED=0 is set in the environment. Certificates are checked all the
+   * same (rejectUnauthorized: true on every request), and a refused one names the variable.
+   */
+  tlsChecksDisabledByEnvironment?: boolean
+}
+
+/**
+ * What every TLS connection checks, direct or in a tunnel: the chain (explicitly, so that
+ * NODE_TLS_REJECT_UNAUTHORIZED=0 in the runner's environment cannot send a credential to any
+ * server), and the certificate against the URL's own host, a name or an IP address, as
+ * node:https does for a direct request. SNI carries a host name only, never an IP (RFC 6066 §3).
+ */
+function tlsOptions(url: URL): tls.ConnectionOptions {
+  const host = unbracket(url.hostname)
+  // '' rather than undefined: node:https would otherwise take the name from the Host header.
+  return { host, servername: net.isIP(host) ? '' : host, rejectUnauthorized: true }
+}
+
+async function send(request: HttpRequest, userAgent: string, options: TransportOptions): Promise<HttpResponse> {
   request.signal.throwIfAborted()
   const url = new URL(request.url)
   const sockets = new Set<Socket>()
@@ -75,22 +95,46 @@ async function send(request: HttpRequest, userAgent: string): Promise<HttpRespon
         else connected()
       }
       const start = (tunnel?: Socket) => {
-        const client = url.protocol === 'https:' ? https : http
+        const secure = url.protocol === 'https:'
+        const client = secure ? https : http
         const outgoing = client.request(url, {
           method: request.method,
           headers: {
             'user-agent': userAgent,
             ...request.headers,
+            // The URL's authority, as node:http writes it for a direct request. Without an agent
+            // (in a tunnel) node:http would add the port of plain HTTP: `Host: name:80`.
+            host: url.host,
             ...(request.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(request.body)) })
           },
+          ...(secure ? tlsOptions(url) : {}),
           // No agent with a tunnel: an agent would ignore createConnection and look the host up.
-          ...(tunnel
-            ? { agent: undefined, createConnection: () => tls.connect({ socket: tunnel, servername: serverName(url) }) }
-            : { agent: false })
+          ...(tunnel ? { agent: undefined, createConnection: () => tls.connect({ ...tlsOptions(url), socket: tunnel }) } : { agent: false })
         })
+        let answer: IncomingMessage | undefined
+        let interim: number | undefined
         outgoing.on('socket', track)
-        outgoing.on('error', error => reject(networkError(error, progress, url, request.proxy)))
-        outgoing.on('response', response => readBody(response, progress, url).then(resolve, reject))
+        outgoing.on('error', error => {
+          // A complete answer followed by bytes after it (past `Connection: close`, RFC 9112 §9.6):
+          // the answer stands, and the stray bytes go with the socket.
+          if (answer?.complete) return
+          reject(
+            interim === undefined || answer
+              ? networkError(error, progress, url, request.proxy, options)
+              : onlyInterim(url, interim, 'closed the connection')
+          )
+        })
+        // 1xx answers before the final one are allowed (RFC 9110 §15.2); a 101 is not, since no
+        // request asks to switch protocols (§15.2.2), and nothing would follow it.
+        outgoing.on('information', (info: { statusCode: number }) => (interim = info.statusCode))
+        outgoing.on('upgrade', (response: IncomingMessage) => reject(onlyInterim(url, response.statusCode ?? 101, 'switched protocols')))
+        outgoing.on('response', (response: IncomingMessage) => {
+          answer = response
+          readBody(response, progress, url).then(resolve, reject)
+        })
+        outgoing.on('close', () => {
+          if (!answer) reject(new ActionError('network', `The connection to ${url.host} closed without an answer.`, { transient: true }))
+        })
         outgoing.end(request.body)
       }
       // A request that cannot even be built (an option Node refuses) fails like any other error.
@@ -98,7 +142,7 @@ async function send(request: HttpRequest, userAgent: string): Promise<HttpRespon
         try {
           start(tunnel)
         } catch (error) {
-          reject(networkError(error, progress, url, request.proxy))
+          reject(networkError(error, progress, url, request.proxy, options))
         }
       }
       if (request.proxy && url.protocol === 'https:') {
@@ -149,36 +193,56 @@ function openTunnel(target: URL, proxy: Proxy, track: (socket: Socket) => void):
   return new Promise((resolve, reject) => {
     const authority = `${target.hostname}:${target.port || 443}`
     const headers: Record<string, string> = { host: authority }
-    if (proxy.url.username) {
-      const credentials = `${decodeURIComponent(proxy.url.username)}:${decodeURIComponent(proxy.url.password)}`
-      headers['proxy-authorization'] = `Basic ${Buffer.from(credentials).toString('base64')}`
-    }
-    const client = proxy.url.protocol === 'https:' ? https : http
+    const credential = basicCredential(proxy.url)
+    if (credential) headers['proxy-authorization'] = `Basic ${credential}`
+    const secure = proxy.url.protocol === 'https:'
+    const client = secure ? https : http
     const connect = client.request({
       hostname: unbracket(proxy.url.hostname),
-      port: proxy.url.port || (proxy.url.protocol === 'https:' ? 443 : 80),
+      port: proxy.url.port || (secure ? 443 : 80),
       method: 'CONNECT',
       path: authority,
       headers,
+      // An HTTPS proxy is checked as its own host, not as the Host header (the target) would have it.
+      ...(secure ? tlsOptions(proxy.url) : {}),
       agent: false
     })
+    const named = `The proxy ${proxy.address} (from ${proxy.variable})`
     connect.on('socket', track)
-    connect.once('connect', (response: IncomingMessage, socket: Socket) => {
-      if (response.statusCode === 200) return resolve(socket)
-      socket.destroy()
+    connect.once('connect', (response: IncomingMessage, socket: Socket, head: Buffer) => {
       const status = response.statusCode ?? 0
-      reject(
-        new ActionError(
-          'network',
-          `The proxy ${proxy.address} (from ${proxy.variable}) refused to open a tunnel to ${authority}: HTTP ${status}.`,
-          {
-            transient: status >= 500,
-            hint:
-              status === 407
-                ? `The proxy wants credentials: put them in ${proxy.variable} as http://user:password@host:port (percent-encoded).`
-                : `Ask the proxy's administrator to allow HTTPS (CONNECT) to ${target.hostname}, or list it in no_proxy if the runner may reach it directly.`
-          }
+      if (status === 200 && head.length === 0) return resolve(socket)
+      socket.destroy()
+      // The server speaks only after the client's TLS hello, which is sent after the 200: bytes in
+      // the same packet as the 200 cannot be from the server. curl hands them to TLS, which fails
+      // on them at once; failing here at once says who sent them.
+      if (status === 200) {
+        return reject(
+          new ActionError('bad-response', `${named} sent ${head.length} bytes after its 200 to CONNECT, before the server could speak.`, {
+            hint: 'A tunnel carries only what the server sends: the proxy is not a plain CONNECT proxy. Ask its administrator, or list the host in no_proxy if the runner may reach it directly.'
+          })
         )
+      }
+      // node:http ends CONNECT at any answer, 1xx included: nothing can follow an interim one here.
+      if (status < 200) {
+        return reject(
+          new ActionError(
+            'bad-response',
+            `${named} answered CONNECT to ${authority} with only HTTP ${status}, an interim answer, not a tunnel.`,
+            {
+              hint: 'A CONNECT proxy answers 200 and then carries the connection (RFC 9110 §9.3.6): check that the variable names a proxy, not another server.'
+            }
+          )
+        )
+      }
+      reject(
+        new ActionError('network', `${named} refused to open a tunnel to ${authority}: HTTP ${status}.`, {
+          transient: status >= 500,
+          hint:
+            status === 407
+              ? `The proxy wants credentials: put them in ${proxy.variable} as http://user:password@host:port (percent-encoded).`
+              : `Ask the proxy's administrator to allow HTTPS (CONNECT) to ${target.hostname}, or list it in no_proxy if the runner may reach it directly.`
+        })
       )
     })
     connect.once('error', error =>
@@ -224,6 +288,20 @@ const TRANSIENT_NETWORK_CODES = new Set([
   'ENETUNREACH',
   'ENETDOWN'
 ])
+// Node's names for a certificate that does not verify (OpenSSL's X509_V_ERR_* without the prefix, and the name check).
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REVOKED',
+  'ERR_TLS_CERT_ALTNAME_INVALID'
+])
 // Failures that mean the host could not be found or reached at all, as opposed to a bad answer.
 const UNREACHABLE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'ETIMEDOUT'])
 
@@ -243,7 +321,7 @@ function describe(error: unknown): string {
   return code && !reason.includes(code) ? `${reason} (${code})` : reason
 }
 
-function networkError(error: unknown, progress: Progress, url: URL, proxy: Proxy | undefined): ActionError {
+function networkError(error: unknown, progress: Progress, url: URL, proxy: Proxy | undefined, options: TransportOptions): ActionError {
   // A parse error or reset after the answer started: the body was cut off or malformed.
   if (progress.stage === 'reading') return truncated(progress, url, error)
   const code = errorCode(error)
@@ -251,6 +329,14 @@ function networkError(error: unknown, progress: Progress, url: URL, proxy: Proxy
   if (code?.startsWith('HPE_')) {
     return new ActionError('bad-response', `The answer from ${url.host} is not valid HTTP: ${describe(error)}.`, {
       hint: 'Something other than a web server answered there: check the URL, and any proxy between the runner and it.',
+      cause: error
+    })
+  }
+  if (options.tlsChecksDisabledByEnvironment && CERTIFICATE_CODES.has(code ?? '')) {
+    return new ActionError('network', `The certificate of ${url.host} was refused: ${describe(error)}.`, {
+      hint:
+        'NODE_TLS_REJECT_UNAUTHORIZED=0 is set in the environment, and the action ignores it: a credential is only ever sent to a server whose certificate is valid. ' +
+        'Unset that variable and put the CA of the server (or of a TLS-inspecting proxy) in NODE_EXTRA_CA_CERTS.',
       cause: error
     })
   }
@@ -306,8 +392,9 @@ function unbracket(hostname: string): string {
   return hostname.replace(/^\[(.*)\]$/, '$1')
 }
 
-/** SNI takes a host name, never an IP address (RFC 6066 §3). */
-function serverName(url: URL): string | undefined {
-  const host = unbracket(url.hostname)
-  return /^[\d.]+$/.test(host) || host.includes(':') ? undefined : host
+/** An answer that was only interim (1xx), which never carries a token: refused at once, not waited on. */
+function onlyInterim(url: URL, status: number, then: string): ActionError {
+  return new ActionError('bad-response', `${url.host} answered only HTTP ${status}, an interim answer, and ${then}.`, {
+    hint: 'That is not an Entra ID answer: check the URL, and any proxy or gateway between the runner and it.'
+  })
 }

@@ -1,6 +1,6 @@
 import type { Io } from './io.js'
 import { privateKeyLines } from './pem.js'
-import { proxyPassword } from './proxy.js'
+import { proxySecrets } from './proxy.js'
 import { tooShortToBeSecret } from './secret-length.js'
 
 /** The inputs of action.yml, as the workflow gave them (trimmed strings, '' when absent). */
@@ -65,9 +65,10 @@ export function readInputs(io: Pick<Io, 'getInput' | 'mask' | 'env'>): RawInputs
   const proxyVariables = Object.fromEntries(PROXY_VARIABLES.map(name => [name, io.env[name]]))
   const azureVariables = Object.fromEntries(AZURE_VARIABLES.map(name => [name, io.env[name]?.trim()]).filter(([, v]) => v))
   // The App Service / Container Apps identity header is a secret (learn.microsoft.com, "Managed
-  // identities for App Service": it mitigates server-side request forgery); so is a proxy password.
+  // identities for App Service": it mitigates server-side request forgery); so is a proxy's
+  // credential, in every spelling that can be printed (NODE_DEBUG prints Proxy-Authorization).
   credential(azureVariables.IDENTITY_HEADER ?? '')
-  mask(proxyPassword(proxyVariables.https_proxy), proxyPassword(proxyVariables.HTTPS_PROXY))
+  mask(...proxySecrets(proxyVariables.https_proxy), ...proxySecrets(proxyVariables.HTTPS_PROXY))
   const certificate = io.getInput('client-certificate')
   const clientSecret = io.getInput('client-secret')
   return {

@@ -95,7 +95,7 @@ export function createIo(): Io {
       }
     },
     log,
-    http: createHttp(USER_AGENT),
+    http: createHttp(USER_AGENT, { tlsChecksDisabledByEnvironment: process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0' }),
     uuid: randomUUID,
     now: Date.now,
     sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),

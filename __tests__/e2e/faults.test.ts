@@ -195,6 +195,28 @@ const scenarios: Scenario[] = [
     error: /^The answer from [^ ]+ is not valid HTTP: /
   },
   {
+    // RFC 9112 §9.6: nothing follows an answer with `Connection: close`; a sloppy gateway adds a last chunk anyway.
+    name: 'a complete answer with stray bytes after it, on a Connection: close socket',
+    faults: [
+      respond(req =>
+        req.socket.end(
+          `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(OK_BODY)}\r\nconnection: close\r\n\r\n${OK_BODY}0\r\n\r\n`
+        )
+      )
+    ],
+    code: 0,
+    requests: 1,
+    maxMs: 2000
+  },
+  {
+    name: 'a 101 Switching Protocols that nobody asked for',
+    faults: [respond(req => req.socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n'))],
+    code: 1,
+    requests: 1,
+    maxMs: 3000,
+    error: /answered only HTTP 101, an interim answer, and switched protocols\./
+  },
+  {
     name: 'HTTP 503 temporarily_unavailable without an AADSTS code, then success',
     faults: [json(503, { error: 'temporarily_unavailable', error_description: 'Try again later.' })],
     code: 0,

@@ -75,6 +75,35 @@ describe('proxies that misbehave', () => {
     expect(annotations(result)[0]).toMatch(/Check that the proxy is running and that HTTPS_PROXY names it/)
   })
 
+  it.each([
+    [
+      'sends bytes right after its 200, in the same packet',
+      'HTTP/1.1 200 Connection Established\r\n\r\nHTTP/1.1 200 OK\r\n\r\n',
+      /sent 19 bytes after its 200 to CONNECT/
+    ],
+    [
+      'answers CONNECT with 101 Switching Protocols',
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\nConnection: upgrade\r\n\r\n',
+      /answered CONNECT to login\.entra\.test:\d+ with only HTTP 101/
+    ]
+  ])('a proxy that %s fails at once, named, with nothing sent to the server', async (_, answer, message) => {
+    const odd = await rawProxy(socket => socket.once('data', () => socket.write(answer)))
+    try {
+      const result = await e2e.run({ 'authority-host': host(), 'timeout-seconds': '20' }, { https_proxy: odd.url, RUNNER_DEBUG: '1' })
+      expect(result.code).toBe(1)
+      // One attempt, no retry and no wait for the 20 s deadline: the proxy is not a tunnel.
+      expect(result.ms).toBeLessThan(10_000)
+      const [error, ...rest] = annotations(result)
+      expect(rest).toEqual([])
+      expect(error).toMatch(new RegExp(`^The proxy 127\\.0\\.0\\.1:${odd.port} \\(from https_proxy\\) `))
+      expect(error).toMatch(message)
+      expect(e2e.simulator.requests).toHaveLength(0)
+      expect(leaks(result, { secret: DEMO.clientSecret })).toEqual([])
+    } finally {
+      await odd.close()
+    }
+  })
+
   it('a proxy that wants credentials says so', async () => {
     const strict = await rawProxy(socket => socket.once('data', () => socket.end('HTTP/1.1 407 Proxy Authentication Required\r\n\r\n')))
     try {

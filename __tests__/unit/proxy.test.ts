@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { parseProxySettings, proxyFor } from '../../src/proxy.js'
+import { noProxyMatches, parseProxySettings, proxyFor, proxySecrets } from '../../src/proxy.js'
 
 const settings = (env: Record<string, string>) => parseProxySettings(env)
 
@@ -17,8 +17,7 @@ describe('proxyFor', () => {
     ['plain HTTP (a managed identity endpoint)', 'http://169.254.169.254/metadata/identity/oauth2/token'],
     ['a no_proxy host', 'https://internal.corp/x'],
     ['a subdomain of a no_proxy host', 'https://a.internal.corp/x'],
-    ['a no_proxy suffix', 'https://login.example.net/x'],
-    ['a no_proxy host:port', 'https://login.example.org:8443/x']
+    ['a no_proxy suffix', 'https://login.example.net/x']
   ])('connects directly to %s', (_, url) => {
     expect(proxyFor(url, behind)).toBeUndefined()
   })
@@ -27,9 +26,9 @@ describe('proxyFor', () => {
     expect(proxyFor('https://127.attacker.example/x', behind)).toBeDefined()
   })
 
-  it('does not match a no_proxy host:port on another port, nor a mere suffix of a name', () => {
-    expect(proxyFor('https://login.example.org/x', behind)).toBeDefined()
+  it('does not match a mere suffix of a name, nor an entry with a port (curl reads it as no host)', () => {
     expect(proxyFor('https://notinternal.corp/x', behind)).toBeDefined()
+    expect(proxyFor('https://login.example.org:8443/x', behind)).toBeDefined()
   })
 
   it('bypasses everything for no_proxy=*', () => {
@@ -41,5 +40,66 @@ describe('proxyFor', () => {
       variable: 'https_proxy',
       address: 'a:1'
     })
+  })
+})
+
+// curl's rules (CURLOPT_NOPROXY, lib/noproxy.c); __tests__/http/tunnel-differential.test.ts checks
+// the same table against the curl on the machine.
+describe('noProxyMatches', () => {
+  const entries = (value: string) => parseProxySettings({ https_proxy: 'http://proxy:3128', no_proxy: value }).noProxy
+  it.each([
+    // IPv4: an address or a range, compared as numbers, never as a suffix of the text.
+    ['192.0.2.10', '192.0.2.10', true],
+    ['192.0.2.10', '2.10', false],
+    ['192.0.2.10', '.2.10', false],
+    ['192.0.2.10', '192.0.2.0/24', true],
+    ['192.0.2.10', '192.0.3.0/24', false],
+    ['192.0.2.10', '10.0.0.0/8', false],
+    ['10.20.30.40', '10.0.0.0/8', true],
+    ['192.0.2.10', '192.0.2.10:443', false],
+    ['192.0.2.10', '192.0.2.0/33', false],
+    // IPv6: the same, in any spelling of the address, written without brackets as in curl.
+    ['[2001:db8::10]', '2001:db8::10', true],
+    ['[2001:db8::10]', '[2001:db8::10]', false],
+    ['[2001:db8::10]', '2001:0db8:0:0::10', true],
+    ['[2001:db8::10]', '2001:db8::/32', true],
+    ['[2001:db8::10]', '2001:db9::/32', false],
+    ['[2001:db8::10]', '::10', false],
+    ['[2001:db8::10]', '192.0.2.0/24', false],
+    // Names: the name or a parent domain, at a dot; a leading or trailing dot changes nothing.
+    ['login.example.com', 'example.com', true],
+    ['login.example.com', '.example.com', true],
+    ['login.example.com', 'example.com.', true],
+    ['login.example.com', 'LOGIN.Example.COM', true],
+    ['login.example.com.', 'example.com', true],
+    ['notexample.com', 'example.com', false],
+    ['login.example.com', 'ample.com', false],
+    ['login.example.com', 'login.example.com:443', false],
+    ['login.example.com', '*', true],
+    ['192.0.2.10', '*', true],
+    ['login.example.com', 'example.org,*', false],
+    ['login.example.com', 'example.org, example.com', true],
+    ['login.example.com', 'example.org example.com', true]
+  ])('%s with no_proxy=%s: %s', (host, value, expected) => {
+    expect(noProxyMatches(new URL(`https://${host}/`).hostname, entries(value))).toBe(expected)
+  })
+})
+
+describe('proxySecrets', () => {
+  const basic = (text: string) => Buffer.from(text).toString('base64')
+  it.each([
+    ['a user and a percent-encoded password', 'http://builder:p%40ss~word@proxy:3128', [basic('builder:p@ss~word'), 'p@ss~word']],
+    [
+      'a token as the user name, without a scheme',
+      'ghp_proxyToken7Hq2vXk9@proxy:3128',
+      [basic('ghp_proxyToken7Hq2vXk9:'), 'ghp_proxyToken7Hq2vXk9']
+    ],
+    // Masking `ops` would blank that word all over the log; the credential Node prints is its base64.
+    ['a short user name alone', 'http://ops@proxy:3128', [basic('ops:')]],
+    ['no credentials', 'http://proxy:3128', []],
+    ['bad percent-encoding (refused by the settings)', 'http://user:%E0%A4%A@proxy:3128', []],
+    ['no variable', undefined, []]
+  ])('%s', (_, value, expected) => {
+    expect(proxySecrets(value)).toEqual(expected)
   })
 })

@@ -279,7 +279,7 @@ describe('parseSettings', () => {
   it('reads https_proxy without a scheme as http://, and no_proxy entries', () => {
     const { proxy } = parseSettings(raw({ proxyVariables: { https_proxy: 'proxy.corp:3128', no_proxy: 'example.com, .corp' } }))
     expect(proxy.https).toMatchObject({ variable: 'https_proxy', address: 'proxy.corp:3128' })
-    expect(proxy.noProxy).toEqual(['EXAMPLE.COM', '.CORP'])
+    expect(proxy.noProxy).toEqual(['example.com', '.corp'])
   })
 
   it('rejects a password without a certificate', () => {
