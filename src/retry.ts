@@ -49,6 +49,9 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
 
 /** The attempts one kind of request has made in this run, shared by every withRetry of that kind. */
 export interface AttemptCount {
+  /** Attempts made. */
+  made: number
+  /** Of those, the ones that count against maxAttempts (not those after a failure waited out). */
   used: number
 }
 
@@ -68,7 +71,7 @@ export async function withRetry<T>(
   budget: RetryBudget,
   clock: Clock,
   log: Logger,
-  count: AttemptCount = { used: 0 }
+  count: AttemptCount = { made: 0, used: 0 }
 ): Promise<T> {
   if (count.used >= budget.maxAttempts) {
     throw new ActionError(
@@ -80,7 +83,8 @@ export async function withRetry<T>(
   let waitedOut = 0
   // An attempt after a failure that is waited out does not count against maxAttempts.
   let free = false
-  for (let n = 1; ; n++) {
+  for (;;) {
+    const n = ++count.made
     if (!free) count.used++
     try {
       return await attempt(n)

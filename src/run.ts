@@ -19,7 +19,7 @@ export async function run(io: Io): Promise<void> {
   // 'max-attempts' bounds each kind of request over the whole run, not each call (README, Inputs).
   const counts = new Map<string, AttemptCount>()
   const retry = <T>(what: string, attempt: (signal: AbortSignal) => Promise<T>) => {
-    if (!counts.has(what)) counts.set(what, { used: 0 })
+    if (!counts.has(what)) counts.set(what, { made: 0, used: 0 })
     return withRetry(what, () => attempt(deadline.attemptSignal()), budget, io, io.log, counts.get(what))
   }
   // Built before the deadline starts, as checking an input: a certificate's encrypted key is

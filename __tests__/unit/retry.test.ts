@@ -31,7 +31,7 @@ describe('withRetry', () => {
 
   it('shares one count of attempts between calls: max-attempts bounds them all, and a spent count fails without an attempt', async () => {
     const io = fakeIo()
-    const count = { used: 0 }
+    const count = { made: 0, used: 0 }
     const first = attempts(transient(), transient())
     await expect(withRetry('ID token request', first.fn, budget(), io, io.log, count)).resolves.toBe('token')
     const second = attempts(transient('HTTP 503 again'))
