@@ -45,7 +45,10 @@ export const KNOWN_RESOURCES = [...GRAPH_RESOURCES, 'https://management.azure.co
  *     for any other resource (none by default: Azure RBAC, for one, is not carried in the token)
  *   resources: application ID URIs of the tenant's own APIs (api://...), besides KNOWN_RESOURCES
  *   tenants: [{ id, domains }]
- *   expiresIn: seconds (default 3599 + a random part, as Entra does)
+ *   expiresIn: seconds (default 3599 + a random part, as Entra does); a few seconds lets a test watch renewals
+ *   refreshIn: seconds for the answer's refresh_in (absent by default; Entra adds it to long-lived
+ *     tokens, MSAL's ServerAuthorizationTokenResponse reads it)
+ *   idTokenLifetime: seconds GitHub's ID tokens live (default 300, as GitHub's do)
  *   tokenClaims: claims that replace the issued token's own (a hostile or odd token, for tests)
  *   oidc: { requestToken, subject, issuer? } for the fake GitHub endpoint at /_services/idtoken
  */
@@ -65,6 +68,8 @@ export async function startEntraSimulator(options) {
   const usedJtis = new Set()
   /** Every request received, in order: { route, method, url, headers, form, at }. */
   const requests = []
+  /** Every access token issued, in order. */
+  const issued = []
   /** Scripted faults, consumed one per request of that route before normal handling. */
   const faults = { token: [], idtoken: [] }
   const sockets = new Set()
@@ -124,7 +129,7 @@ export async function startEntraSimulator(options) {
       repository: options.oidc.subject.split(':')[1],
       nbf: now - 5,
       iat: now,
-      exp: now + 300
+      exp: now + (options.idTokenLifetime ?? 300)
     }
     send(res, 200, JSON.stringify({ count: 1, value: signJwt(claims, githubKey.privateKey, 'RS256') }), {
       'content-type': 'application/json'
@@ -250,7 +255,12 @@ export async function startEntraSimulator(options) {
       ...options.tokenClaims
     }
     const accessToken = app.opaque ? `opaque.${randomUUID()}${randomUUID()}` : signJwt(claims, signingKey.privateKey, 'RS256')
-    return { status: 200, body: { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken } }
+    const refresh = options.refreshIn === undefined ? {} : { refresh_in: options.refreshIn }
+    issued.push(accessToken)
+    return {
+      status: 200,
+      body: { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, ...refresh, access_token: accessToken }
+    }
   }
 
   function checkAssertion(app, assertion, tokenUrl) {
@@ -339,6 +349,7 @@ export async function startEntraSimulator(options) {
     /** What the runner sets when the job has `permissions: id-token: write`. */
     idTokenRequestUrl: `https://127.0.0.1:${port}/_services/idtoken?api-version=2.0`,
     requests,
+    issued,
     /** Signs claims as Entra ID signs its tokens (the managed identity endpoint's tokens). */
     signToken: claims => signJwt(claims, signingKey.privateKey, 'RS256'),
     /** A service-account token of a Kubernetes cluster whose OIDC issuer the simulator trusts. */

@@ -7,6 +7,11 @@ export interface Token {
   expiresIn: number
   /** When the request was sent plus expiresIn, as MSAL counts it. */
   expiresOn: Date
+  /**
+   * Seconds after which the issuer advises getting a new token (`refresh_in`, which Entra ID adds
+   * to long-lived tokens and MSAL reads as refreshOn); undefined when absent or not below expiresIn.
+   */
+  refreshIn?: number
 }
 
 // RFC 6750 §2.1 b64token: what may follow "Bearer " in an Authorization header. Anything else
@@ -42,14 +47,16 @@ export function readTokenResponse(body: Record<string, unknown> | undefined, sen
   }
   const expiresIn = readSeconds(body.expires_in)
   if (expiresIn === undefined) return { problem: 'no valid expires_in' }
-  if (body.expires_on === undefined) return { accessToken, expiresIn, expiresOn: new Date(sentAt + expiresIn * 1000) }
+  const refreshIn = readSeconds(body.refresh_in, { max: expiresIn - 1 })
+  const advice = refreshIn === undefined ? {} : { refreshIn }
+  if (body.expires_on === undefined) return { accessToken, expiresIn, expiresOn: new Date(sentAt + expiresIn * 1000), ...advice }
   // Managed identity endpoints also say when, in epoch seconds: that is the expiry to report.
   const expiresOn = readSeconds(body.expires_on, {
     min: Math.floor(sentAt / 1000) - CLOCK_SKEW_S,
     max: Math.ceil(sentAt / 1000) + MAX_LIFETIME_S + CLOCK_SKEW_S
   })
   if (expiresOn === undefined) return { problem: 'no valid expires_on' }
-  return { accessToken, expiresIn, expiresOn: new Date(expiresOn * 1000) }
+  return { accessToken, expiresIn, expiresOn: new Date(expiresOn * 1000), ...advice }
 }
 
 /** A whole number of seconds in [min, max] (by default 1 s to two days), as a JSON number or a string of digits. */

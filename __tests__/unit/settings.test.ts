@@ -21,6 +21,8 @@ function raw(overrides: Partial<RawInputs> = {}): RawInputs {
     'job-summary': 'false',
     'max-attempts': '4',
     'timeout-seconds': '60',
+    'keep-fresh': 'false',
+    'azure-credentials': 'false',
     idTokenRequestUrl: '',
     idTokenRequestToken: '',
     proxyVariables: {},
