@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, renameSync, rmSync, unlinkSync, w
 import { basename, dirname, join, resolve } from 'node:path'
 
 // The folder's name starts with this, so that removal can check it is ours before deleting.
-const PREFIX = 'graph-token-'
+const PREFIX = 'graph-token-renewal-'
 
 /** The files of one step's renewal, all in one folder only the runner's user can open. */
 export interface RenewalFiles {
