@@ -103,7 +103,7 @@ export function runAction({
   nodeArgs = [],
   stepSummary = true,
   outputFile: useOutputFile = true,
-  job = undefined,
+  job,
   post = false
 } = {}) {
   const dir = makeTempDir('runner-')
