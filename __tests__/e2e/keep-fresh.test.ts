@@ -1,6 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals'
-import { readFileSync } from 'node:fs'
-import { finishJob, leftInRunnerTemp, startJob } from '../../scripts/runner.mjs'
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { finishJob, leftInRunnerTemp, nodeBinary, startJob } from '../../scripts/runner.mjs'
 import { annotations, DEMO, leaks, startE2e, type Job } from '../helpers/e2e.js'
 import { onlyOn } from '../helpers/platform.js'
 import { contentOf, processGone, readInTightLoop, renewalState, waitFor } from '../helpers/renewal.js'
@@ -9,6 +11,14 @@ import { contentOf, processGone, readInTightLoop, renewalState, waitFor } from '
 const LIFETIME_S = 8
 const onLinux = onlyOn('linux', 'reads /proc, which only Linux has')
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+
+const STEP_STARTER = fileURLToPath(new URL('../helpers/step-starter.mjs', import.meta.url))
+const inputEnvFor = () => ({
+  'tenant-id': DEMO.tenantId,
+  'client-id': DEMO.clientId,
+  'client-secret': DEMO.clientSecret,
+  'authority-host': e2e.simulator.url
+})
 
 let e2e: Awaited<ReturnType<typeof startE2e>>
 let job: Job
@@ -104,6 +114,41 @@ it('after a refusal keeps the last token in the file, stops, and post warns with
   expect(warnings[1]).toMatch(/^Renewal of the token at .+ failed: .*AADSTS7000215/)
   expect(warnings[2]).toMatch(/^Renewal stopped early: the token can no longer be renewed: .*AADSTS7000215/)
   expect(leftInRunnerTemp(job)).toEqual([])
+})
+
+it('ends by itself, and removes its files, when the runner process that started the step is gone without a post step', async () => {
+  const starter = spawn(
+    nodeBinary(),
+    [
+      STEP_STARTER,
+      JSON.stringify({
+        inputs: { ...inputEnvFor(), 'keep-fresh': 'true' },
+        env: { NODE_EXTRA_CA_CERTS: e2e.tls.caPath },
+        job
+      })
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] }
+  )
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      starter.stdout.on('data', chunk => {
+        out += chunk
+        if (out.includes('\n')) resolve(out)
+      })
+      starter.on('error', reject)
+      starter.on('close', () => reject(new Error(`the starter ended: ${out}`)))
+    })
+    expect(JSON.parse(line).code).toBe(0)
+    const { dir, pid } = renewalState(job)
+    expect(processGone(pid)).toBe(false)
+    starter.kill('SIGKILL')
+    // It polls every 2 s; 15 s is generous for a loaded machine.
+    await waitFor('the renewer to end', () => processGone(pid), 15_000)
+    expect(existsSync(dir)).toBe(false)
+  } finally {
+    starter.kill('SIGKILL')
+  }
 })
 
 it('post without keep-fresh: nothing to do, nothing printed', async () => {
