@@ -1,10 +1,12 @@
 import { describe, expect, it } from '@jest/globals'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { RawInputs } from '../../src/inputs.js'
 import { assertionSource, azureVariables } from '../../src/renewal/azure-variables.js'
 import { renewerEnvironment } from '../../src/renewal/process.js'
 import { parseSettings } from '../../src/settings.js'
 import { CLIENT, TENANT } from '../helpers/fake-io.js'
+
+const FILE = join('runner-temp', 'graph-token-renewal-x', 'federated-token')
 
 function settings(overrides: Partial<RawInputs>) {
   return parseSettings({
@@ -37,15 +39,15 @@ describe("the variables 'azure-credentials' exports", () => {
   it('for the app: what @azure/identity and Terraform azurerm read, pointing at the renewed assertion', () => {
     const oidc = settings({ cloud: 'usgov' })
     expect(assertionSource(oidc)).toEqual({ kind: 'renewed' })
-    expect(azureVariables(oidc, '/runner/_temp/graph-token-renewal-x/federated-token')).toEqual({
+    expect(azureVariables(oidc, FILE)).toEqual({
       AZURE_CLIENT_ID: CLIENT,
       AZURE_TENANT_ID: TENANT,
       AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us',
-      AZURE_FEDERATED_TOKEN_FILE: '/runner/_temp/graph-token-renewal-x/federated-token',
+      AZURE_FEDERATED_TOKEN_FILE: FILE,
       ARM_CLIENT_ID: CLIENT,
       ARM_TENANT_ID: TENANT,
       ARM_USE_OIDC: 'true',
-      ARM_OIDC_TOKEN_FILE_PATH: '/runner/_temp/graph-token-renewal-x/federated-token',
+      ARM_OIDC_TOKEN_FILE_PATH: FILE,
       ARM_ENVIRONMENT: 'usgovernment'
     })
   })
@@ -75,14 +77,14 @@ describe("the renewer's environment", () => {
       ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.actions.example',
       https_proxy: 'http://user:password@proxy:3128',
       IDENTITY_HEADER: 'header-secret',
-      NODE_EXTRA_CA_CERTS: '/etc/ssl/corporate.pem',
-      PATH: '/usr/bin',
+      NODE_EXTRA_CA_CERTS: 'corporate-ca.pem',
+      PATH: 'bin',
       SystemRoot: 'C:\\Windows'
     })
     expect(env).toEqual(
       process.platform === 'win32'
-        ? { NODE_EXTRA_CA_CERTS: '/etc/ssl/corporate.pem', SystemRoot: 'C:\\Windows' }
-        : { NODE_EXTRA_CA_CERTS: '/etc/ssl/corporate.pem' }
+        ? { NODE_EXTRA_CA_CERTS: 'corporate-ca.pem', SystemRoot: 'C:\\Windows' }
+        : { NODE_EXTRA_CA_CERTS: 'corporate-ca.pem' }
     )
   })
 })
