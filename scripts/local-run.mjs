@@ -170,7 +170,7 @@ async function watchRenewals(inputs, runEnv) {
     console.log('\n── later steps: the token file for 10 s ──')
     const statusFile = join(dirname(tokenFile), 'status.json')
     let last = readFileSync(tokenFile, 'utf8')
-    for (const until = Date.now() + 10_000; Date.now() < until; ) {
+    for (const until = Date.now() + 10_000; Date.now() < until;) {
       await new Promise(resolve => setTimeout(resolve, 200))
       const now = readFileSync(tokenFile, 'utf8')
       if (now === last) continue
