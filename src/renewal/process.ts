@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
 /** The argument that makes dist/index.js the renewer: a marker, never a value that matters. */
 export const RENEW_ARGUMENT = '--renew'
@@ -33,12 +34,20 @@ export function renewerEnvironment(env: Readonly<Record<string, string | undefin
  * - stdout and stderr 'ignore': the runner waits until the step's streams are closed, so the
  *   renewer must not hold them (runner-contract, "Post steps and processes that outlive a step").
  * - unref and the pipe destroyed once written: the step exits as soon as its outputs are written.
+ * - No other handle leaks into it: Node marks its own stdio handles non-inheritable at start-up
+ *   (libuv's uv_disable_stdio_inheritance), on Windows as on POSIX, so the runner's pipes stay
+ *   with the step.
  * The pipe's buffer keeps what was written until the renewer reads it, also after the step ended.
  */
 export function startDetached(handOver: object, env: Record<string, string>): Promise<number> {
+  // This module's own file: in the bundle, dist/index.js, whose entry (index.ts) is the renewer
+  // with RENEW_ARGUMENT. Run from the sources (local-action), there is no such entry.
+  const bundle = fileURLToPath(import.meta.url)
+  if (!bundle.endsWith('.js'))
+    return Promise.reject(new Error('the renewer runs only from the built action (npm run bundle, dist/index.js)'))
   const text = JSON.stringify({ ...handOver, watchPid: process.ppid })
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [process.argv[1], RENEW_ARGUMENT], {
+    const child = spawn(process.execPath, [bundle, RENEW_ARGUMENT], {
       detached: true,
       windowsHide: true,
       stdio: ['pipe', 'ignore', 'ignore'],
