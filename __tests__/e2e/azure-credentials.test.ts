@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createClientCertificate } from '../../scripts/certificates.mjs'
 import { startManagedIdentityEndpoint } from '../../scripts/managed-identity-endpoint.mjs'
@@ -21,6 +22,8 @@ const REQUEST_TOKEN = 'ghs_requestTokenForTheIdTokenEndpoint0123'
 const EXCHANGE = 'api://AzureADTokenExchange'
 const RUNNER_ID = { clientId: '5a5a5a5a-0000-4000-8000-000000000002', objectId: '6b6b6b6b-0000-4000-8000-000000000002' }
 const SHORT_S = 8
+const CLUSTER = 'https://oidc.prod-aks.azure.com/renewal-test/'
+const SERVICE_ACCOUNT = 'system:serviceaccount:arc-runners:arc-runner'
 const EXPORTED = [
   'AZURE_CLIENT_ID',
   'AZURE_TENANT_ID',
@@ -54,7 +57,8 @@ beforeAll(async () => {
         certificates: [certificate.certPem],
         federated: [
           { issuer: GITHUB, subject: MAIN, audience: EXCHANGE },
-          { issuer: `https://login.microsoftonline.com/${DEMO.tenantId}/v2.0`, subject: RUNNER_ID.objectId, audience: EXCHANGE }
+          { issuer: `https://login.microsoftonline.com/${DEMO.tenantId}/v2.0`, subject: RUNNER_ID.objectId, audience: EXCHANGE },
+          { issuer: CLUSTER, subject: SERVICE_ACCOUNT, audience: EXCHANGE }
         ],
         roles: DEMO.roles
       }
@@ -211,6 +215,27 @@ describe('later steps sign in as the app with @azure/identity and the exported v
     await signInAcrossRenewal(file)
     await postCleansUp()
   })
+})
+
+it('a federated token file (AKS) is exported as it is, also with keep-fresh renewing the token', async () => {
+  const dir = makeTempDir('aks-')
+  try {
+    const file = join(dir, 'azure-identity-token')
+    const now = Math.floor(Date.now() / 1000)
+    const claims = { iss: CLUSTER, sub: SERVICE_ACCOUNT, aud: EXCHANGE, iat: now, nbf: now, exp: now + 3600 }
+    writeFileSync(file, e2e.simulator.signClusterToken(claims))
+    const main = await e2e.run(
+      { 'client-secret': undefined, 'federated-token-file': file, 'azure-credentials': 'true', 'keep-fresh': 'true' },
+      {},
+      { job }
+    )
+    expect(main.code).toBe(0)
+    expect(expectExports()).toBe(file)
+    expect(main.outputs['token-file']).toBeTruthy()
+    expect(await signInLater()).toEqual({ token: expect.any(String), lookups: [] })
+  } finally {
+    removeTempDir(dir)
+  }
 })
 
 it('refuses azure-credentials with a client secret before any request', async () => {

@@ -50,7 +50,14 @@ export async function renew(): Promise<void> {
   onStopSignal(signal => finish(`stopped by the post step (${signal})`))
   // Nobody is left to read the files: remove them, the token first among them.
   watchProcess(handOver.watchPid, () => finish('the runner process that started the step is gone', true))
-  finish(await renewUntilStopped(handOver, files, io, status))
+  let stopped: string
+  try {
+    stopped = await renewUntilStopped(handOver, files, io, status)
+  } catch (error) {
+    // The renewals record their own failures: only a bug gets here, and the status says so.
+    stopped = `the renewer failed: ${error instanceof Error ? error.message : String(error)}`
+  }
+  finish(stopped)
 }
 
 /**

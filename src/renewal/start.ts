@@ -29,10 +29,14 @@ export const STATE_NAME = 'renewal'
  */
 export async function startRenewal(io: Io, settings: Settings, raw: RawInputs, token: Token): Promise<void> {
   const assertion = assertionSource(settings)
-  const exportsFor = (file: string | undefined) => (settings.azureCredentials ? azureVariables(settings, file) : {})
+  // The assertion later steps read: the one renewed in our folder, or a token file as it is (AKS).
+  const exportsFor = (files: RenewalFiles | undefined) => {
+    const file = assertion.kind === 'file' ? assertion.path : assertion.kind === 'renewed' ? files?.assertion : undefined
+    return settings.azureCredentials ? azureVariables(settings, file) : {}
+  }
   if (!settings.keepFresh && assertion.kind !== 'renewed') {
     // Nothing to renew: a managed identity's own token, or a token file the kubelet renews.
-    publishRenewal(io, settings, undefined, exportsFor(assertion.kind === 'file' ? assertion.path : undefined))
+    publishRenewal(io, settings, undefined, exportsFor(undefined))
     return
   }
 
@@ -63,12 +67,7 @@ export async function startRenewal(io: Io, settings: Settings, raw: RawInputs, t
     io.log.info(
       `Renewing ${what.filter(Boolean).join(' and ')} in the background until the job ends (process ${pid}, next at ${iso(next)}); the post step reports how it went.`
     )
-    publishRenewal(
-      io,
-      settings,
-      settings.keepFresh ? files : undefined,
-      exportsFor(assertion.kind === 'renewed' ? files.assertion : undefined)
-    )
+    publishRenewal(io, settings, settings.keepFresh ? files : undefined, exportsFor(files))
   } catch (error) {
     removeRenewalFiles(files.dir, base)
     if (error instanceof ActionError) throw error
