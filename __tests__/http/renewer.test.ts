@@ -2,11 +2,13 @@ import { afterEach, beforeEach, expect, it } from '@jest/globals'
 import nock from 'nock'
 import { readFileSync } from 'node:fs'
 import { createHttp } from '../../src/http-transport.js'
+import { decodeClaims } from '../../src/jwt.js'
 import { readInputs } from '../../src/inputs.js'
 import { createRenewalFiles, type RenewalFiles } from '../../src/renewal/files.js'
 import { renewUntilStopped } from '../../src/renewal/renewer.js'
 import { newStatus } from '../../src/renewal/status.js'
 import { USER_AGENT } from '../../src/version.js'
+import { createClientCertificate } from '../../scripts/certificates.mjs'
 import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
 import { CLIENT, fakeIo, fakeJwt, SECRET, START, TENANT } from '../helpers/fake-io.js'
 import { entraError } from '../fixtures/entra-errors.js'
@@ -75,4 +77,24 @@ it('renews at half the lifetime, retries a transient failure by the step rules, 
   expect(sent[2] - sent[1]).toBe(750)
   expect(sent[3] - sent[2]).toBe(60_000)
   expect(sent[4] - sent[3]).toBe(300_000)
+})
+
+it('renews a certificate assertion every 4 minutes, with no request, until the certificate expires', async () => {
+  const made = createClientCertificate(dir, 'app', { now: START, validFromDays: -1, days: 1 })
+  const io = fakeIo({ 'tenant-id': TENANT, 'client-id': CLIENT, 'client-certificate': made.pem, 'azure-credentials': 'true' })
+  const status = newStatus(1, START)
+  const stopped = await renewUntilStopped(
+    { raw: readInputs(io), dir: files.dir, watchPid: 1, assertion: { due: START + 240_000 } },
+    files,
+    io,
+    status
+  )
+  // A day of renewals, no request at all (the key signs here), then the certificate's own expiry.
+  expect(status.renewals).toEqual({ token: 0, assertion: 360 })
+  expect(stopped).toMatch(/^the assertion can no longer be renewed: The certificate in 'client-certificate' .* expired on /)
+  const last = decodeClaims(readFileSync(files.assertion, 'utf8'))
+  const claims = 'claims' in last ? last.claims : {}
+  expect(claims).toMatchObject({ iss: CLIENT, sub: CLIENT, aud: `${LOGIN}/${TENANT}/oauth2/v2.0/token` })
+  expect(claims.iat).toBe((START + 360 * 240_000) / 1000)
+  expect(Number(claims.exp) - Number(claims.iat)).toBe(600)
 })
