@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals'
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { finishJob, leftInRunnerTemp, nodeBinary, startJob } from '../../scripts/runner.mjs'
+import { finishJob, leftInRunnerTemp, nodeBinary, startJob, stateEnv } from '../../scripts/runner.mjs'
 import { annotations, DEMO, leaks, startE2e, type Job } from '../helpers/e2e.js'
 import { onlyOn } from '../helpers/platform.js'
 import { contentOf, processGone, readInTightLoop, renewalState, waitFor } from '../helpers/renewal.js'
@@ -153,6 +154,19 @@ it('ends by itself, and removes its files, when the runner process that started 
   } finally {
     starter.kill('SIGKILL')
   }
+})
+
+it('fails the step with one line naming keep-fresh when its files cannot be written, and leaves nothing behind', async () => {
+  const notAFolder = join(job.dir, 'not-a-folder')
+  writeFileSync(notAFolder, '')
+  const main = await e2e.run({ 'keep-fresh': 'true' }, { RUNNER_TEMP: notAFolder }, { job })
+  expect(main.code).toBe(1)
+  expect(annotations(main)).toEqual([
+    expect.stringMatching(/^Cannot start renewing in the background: E(NOTDIR|NOENT).* set 'keep-fresh' to false to get the token alone\.$/)
+  ])
+  expect(main.stdout + main.stderr).not.toMatch(/\n\s+at /)
+  expect(main.outputs['token-file']).toBeUndefined()
+  expect(stateEnv(job).STATE_renewal).toBeUndefined()
 })
 
 it('post without keep-fresh: nothing to do, nothing printed', async () => {

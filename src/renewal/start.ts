@@ -23,9 +23,9 @@ export const STATE_NAME = 'renewal'
 
 /**
  * The main step's last stage for 'keep-fresh' and 'azure-credentials': writes the first token and
- * assertion to their files, starts the renewer with everything it needs on its pipe, saves the
- * post step's state, then writes the outputs and exports the variables. A failure here fails the
- * step (the user asked for a token that stays valid) and leaves no file behind.
+ * assertion to their files, writes the outputs and exports the variables, starts the renewer with
+ * everything it needs on its pipe, and saves the post step's state. A failure here fails the step
+ * (the user asked for a token that stays valid) and leaves no file behind.
  */
 export async function startRenewal(io: Io, settings: Settings, raw: RawInputs, token: Token): Promise<void> {
   const assertion = assertionSource(settings)
@@ -42,8 +42,9 @@ export async function startRenewal(io: Io, settings: Settings, raw: RawInputs, t
 
   // RUNNER_TEMP is set on every runner; the system's temporary folder serves a run by hand.
   const base = io.env.RUNNER_TEMP || tmpdir()
-  const files = createRenewalFiles(base)
+  let files: RenewalFiles | undefined
   try {
+    files = createRenewalFiles(base)
     const now = io.now()
     const handOver: Omit<HandOver, 'watchPid'> = { raw, dir: files.dir }
     if (settings.keepFresh) {
@@ -57,6 +58,8 @@ export async function startRenewal(io: Io, settings: Settings, raw: RawInputs, t
     }
     const next = Math.min(handOver.token?.due ?? Infinity, handOver.assertion?.due ?? Infinity)
     writeStatus(files.status, { ...newStatus(0, now), nextRenewal: iso(next) })
+    // Outputs and variables first: what can refuse (no GITHUB_ENV) does so before a process runs.
+    publishRenewal(io, settings, settings.keepFresh ? files : undefined, exportsFor(files))
     const pid = await startDetached(handOver, renewerEnvironment(io.env))
     const state: RenewalState = { dir: files.dir, base, pid }
     io.saveState(STATE_NAME, JSON.stringify(state))
@@ -67,13 +70,13 @@ export async function startRenewal(io: Io, settings: Settings, raw: RawInputs, t
     io.log.info(
       `Renewing ${what.filter(Boolean).join(' and ')} in the background until the job ends (process ${pid}, next at ${iso(next)}); the post step reports how it went.`
     )
-    publishRenewal(io, settings, settings.keepFresh ? files : undefined, exportsFor(files))
   } catch (error) {
-    removeRenewalFiles(files.dir, base)
+    if (files) removeRenewalFiles(files.dir, base)
     if (error instanceof ActionError) throw error
+    const input = settings.keepFresh ? 'keep-fresh' : 'azure-credentials'
     throw new ActionError('runner', `Cannot start renewing in the background: ${error instanceof Error ? error.message : String(error)}.`, {
-      input: settings.keepFresh ? 'keep-fresh' : 'azure-credentials',
-      hint: 'The step must be able to write to RUNNER_TEMP and start a process of its own; set the input to false to get the token alone.'
+      input,
+      hint: `The step must be able to write to RUNNER_TEMP and start a process of its own; set '${input}' to false to get the token alone.`
     })
   }
 }
