@@ -39,6 +39,8 @@ afterEach(async () => {
 })
 
 it('keeps a valid token in token-file for the whole job: renewed twice before the first expires, never half-written, then cleaned up by post', async () => {
+  // run() resolves only once the step's stdout and stderr are closed, as the runner waits for them:
+  // a renewer that held them would hold this test.
   const main = await e2e.run({ 'keep-fresh': 'true' }, {}, { job })
   expect(main.code).toBe(0)
   const tokenFile = main.outputs['token-file']
