@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { createClientCertificate, createServerTls } from './certificates.mjs'
 import { DEMO, startEntraSimulator } from './entra-simulator.mjs'
 import { startManagedIdentityEndpoint } from './managed-identity-endpoint.mjs'
-import { nodeBinary, ROOT, runAction } from './runner.mjs'
+import { finishJob, nodeBinary, ROOT, runAction, startJob } from './runner.mjs'
 import { exitOnSignals, makeTempDir, removeTempDir } from './temp.mjs'
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20)
@@ -111,14 +111,35 @@ try {
     await time(actionRun())
     await time(floorRun)
   }
+  /**
+   * One job: the main step (timed, with keep-fresh or without), then its post step (timed too),
+   * which stops the renewer and removes its files before the next sample.
+   */
+  async function timeJob(inputs) {
+    const job = startJob()
+    try {
+      const main = await time({ ...actionRun(inputs), job })
+      const post = await time({ ...actionRun(inputs), job, post: true })
+      return { main: main.ms, post: post.ms }
+    } finally {
+      finishJob(job)
+    }
+  }
+  const keepFreshInputs = { ...secretInputs, 'keep-fresh': 'true' }
+  for (let i = 0; i < WARMUP; i++) await timeJob(keepFreshInputs)
   const baselineRun = () => ({ ...actionRun(), script: BASELINE })
   if (BASELINE) for (let i = 0; i < WARMUP; i++) await time(baselineRun())
-  const samples = { action: [], floor: [], baseline: [] }
+  const samples = { action: [], floor: [], baseline: [], keepFresh: [], keepFreshPost: [], plainPost: [] }
   for (let i = 0; i < RUNS; i++) {
     // Alternate, so drift in the machine's load touches both alike.
     samples.action.push((await time(actionRun())).ms)
     samples.floor.push((await time(floorRun)).ms)
     if (BASELINE) samples.baseline.push((await time(baselineRun())).ms)
+    // The same step with keep-fresh (which starts the renewer), and each post step.
+    const fresh = await timeJob(keepFreshInputs)
+    samples.keepFresh.push(fresh.main)
+    samples.keepFreshPost.push(fresh.post)
+    samples.plainPost.push((await timeJob(secretInputs)).post)
   }
 
   const memory = {
@@ -179,6 +200,12 @@ try {
     actionMs: action_,
     floorMs: floor_,
     medianRatio: Math.round((action_.median / floor_.median) * 100) / 100,
+    keepFresh: {
+      mainMs: stats(samples.keepFresh),
+      postMs: stats(samples.keepFreshPost),
+      extraMedianMs: round(stats(samples.keepFresh).median - action_.median)
+    },
+    plainPostMs: stats(samples.plainPost),
     ...(BASELINE && {
       baseline: {
         script: BASELINE,
@@ -195,6 +222,11 @@ try {
   console.log(`action (node dist/index.js): median ${action_.median} ms, min ${action_.min}, max ${action_.max}`)
   console.log(`floor (bare node:https POST): median ${floor_.median} ms, min ${floor_.min}, max ${floor_.max}`)
   console.log(`median ratio action/floor: ${results.medianRatio} (goal: at most 1.15)`)
+  const kf = results.keepFresh
+  console.log(
+    `with keep-fresh: median ${kf.mainMs.median} ms (${kf.extraMedianMs >= 0 ? '+' : ''}${kf.extraMedianMs} ms: starting the renewer), its post step median ${kf.postMs.median} ms`
+  )
+  console.log(`post step without keep-fresh: median ${results.plainPostMs.median} ms (a Node start; it returns at once)`)
   if (results.baseline) {
     console.log(`baseline (${BASELINE}): median ${results.baseline.ms.median} ms, ratio to the floor ${results.baseline.medianRatio}`)
   }

@@ -45,7 +45,10 @@ export const KNOWN_RESOURCES = [...GRAPH_RESOURCES, 'https://management.azure.co
  *     for any other resource (none by default: Azure RBAC, for one, is not carried in the token)
  *   resources: application ID URIs of the tenant's own APIs (api://...), besides KNOWN_RESOURCES
  *   tenants: [{ id, domains }]
- *   expiresIn: seconds (default 3599 + a random part, as Entra does)
+ *   expiresIn: seconds (default 3599 + a random part, as Entra does); a few seconds lets a test watch renewals
+ *   refreshIn: seconds for the answer's refresh_in (absent by default; Entra adds it to long-lived
+ *     tokens, MSAL's ServerAuthorizationTokenResponse reads it)
+ *   idTokenLifetime: seconds GitHub's ID tokens live (default 300, as GitHub's do)
  *   tokenClaims: claims that replace the issued token's own (a hostile or odd token, for tests)
  *   oidc: { requestToken, subject, issuer? } for the fake GitHub endpoint at /_services/idtoken
  */
@@ -65,8 +68,10 @@ export async function startEntraSimulator(options) {
   const usedJtis = new Set()
   /** Every request received, in order: { route, method, url, headers, form, at }. */
   const requests = []
+  /** Every access token issued, in order. */
+  const issued = []
   /** Scripted faults, consumed one per request of that route before normal handling. */
-  const faults = { token: [], idtoken: [] }
+  const faults = { token: [], idtoken: [], discovery: [] }
   const sockets = new Set()
 
   const server = https.createServer({ key: options.tls.key, cert: options.tls.cert }, async (req, res) => {
@@ -74,7 +79,8 @@ export async function startEntraSimulator(options) {
     for await (const chunk of req) chunks.push(chunk)
     const body = Buffer.concat(chunks).toString()
     const url = new URL(req.url, `https://${req.headers.host}`)
-    const route = url.pathname === '/_services/idtoken' ? 'idtoken' : 'token'
+    const route =
+      url.pathname === '/_services/idtoken' ? 'idtoken' : url.pathname.endsWith('/.well-known/openid-configuration') ? 'discovery' : 'token'
     const form = req.method === 'POST' ? Object.fromEntries(new URLSearchParams(body)) : undefined
     requests.push({ route, method: req.method, url: req.url, headers: req.headers, form, at: Date.now() })
 
@@ -87,6 +93,9 @@ export async function startEntraSimulator(options) {
 
     try {
       if (route === 'idtoken') return issueIdToken(req, url, res)
+      const discovery = /^\/([^/]+)\/v2\.0\/\.well-known\/openid-configuration$/.exec(url.pathname)
+      if (req.method === 'GET' && discovery)
+        return sendOpenIdConfiguration(res, decodeURIComponent(discovery[1]), `https://${req.headers.host}`)
       const match = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(url.pathname)
       if (req.method !== 'POST' || !match) return send(res, 404, '<html><body>Not found</body></html>', { 'content-type': 'text/html' })
       const result = handleToken(decodeURIComponent(match[1]), form, `https://${req.headers.host}${url.pathname}`, req.headers)
@@ -124,11 +133,45 @@ export async function startEntraSimulator(options) {
       repository: options.oidc.subject.split(':')[1],
       nbf: now - 5,
       iat: now,
-      exp: now + 300
+      exp: now + (options.idTokenLifetime ?? 300)
     }
     send(res, 200, JSON.stringify({ count: 1, value: signJwt(claims, githubKey.privateKey, 'RS256') }), {
       'content-type': 'application/json'
     })
+  }
+
+  /**
+   * The tenant's OpenID Connect metadata, which MSAL (and so @azure/identity) reads before its first
+   * token request: the example document of learn.microsoft.com "OpenID Connect on the Microsoft
+   * identity platform" (Find your app's OpenID configuration document URI), with this host.
+   */
+  function sendOpenIdConfiguration(res, tenantRef, origin) {
+    const tenant = tenants.find(t => t.id === tenantRef.toLowerCase() || t.domains?.includes(tenantRef.toLowerCase()))
+    if (!tenant) return send(res, 400, JSON.stringify({ error: 'invalid_tenant' }), { 'content-type': 'application/json' })
+    const base = `${origin}/${tenant.id}`
+    const body = {
+      token_endpoint: `${base}/oauth2/v2.0/token`,
+      token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+      jwks_uri: `${base}/discovery/v2.0/keys`,
+      response_modes_supported: ['query', 'fragment', 'form_post'],
+      subject_types_supported: ['pairwise'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+      issuer: `${base}/v2.0`,
+      request_uri_parameter_supported: false,
+      userinfo_endpoint: 'https://graph.microsoft.com/oidc/userinfo',
+      authorization_endpoint: `${base}/oauth2/v2.0/authorize`,
+      device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode`,
+      http_logout_supported: true,
+      frontchannel_logout_supported: true,
+      end_session_endpoint: `${base}/oauth2/v2.0/logout`,
+      tenant_region_scope: 'NA',
+      cloud_instance_name: 'microsoftonline.com',
+      cloud_graph_host_name: 'graph.windows.net',
+      msgraph_host: 'graph.microsoft.com'
+    }
+    send(res, 200, JSON.stringify(body), { 'content-type': 'application/json; charset=utf-8' })
   }
 
   function oauthError(status, error, code, text) {
@@ -250,7 +293,12 @@ export async function startEntraSimulator(options) {
       ...options.tokenClaims
     }
     const accessToken = app.opaque ? `opaque.${randomUUID()}${randomUUID()}` : signJwt(claims, signingKey.privateKey, 'RS256')
-    return { status: 200, body: { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: accessToken } }
+    const refresh = options.refreshIn === undefined ? {} : { refresh_in: options.refreshIn }
+    issued.push(accessToken)
+    return {
+      status: 200,
+      body: { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, ...refresh, access_token: accessToken }
+    }
   }
 
   function checkAssertion(app, assertion, tokenUrl) {
@@ -339,6 +387,7 @@ export async function startEntraSimulator(options) {
     /** What the runner sets when the job has `permissions: id-token: write`. */
     idTokenRequestUrl: `https://127.0.0.1:${port}/_services/idtoken?api-version=2.0`,
     requests,
+    issued,
     /** Signs claims as Entra ID signs its tokens (the managed identity endpoint's tokens). */
     signToken: claims => signJwt(claims, signingKey.privateKey, 'RS256'),
     /** A service-account token of a Kubernetes cluster whose OIDC issuer the simulator trusts. */
@@ -354,6 +403,7 @@ export async function startEntraSimulator(options) {
       requests.length = 0
       faults.token.length = 0
       faults.idtoken.length = 0
+      faults.discovery.length = 0
     },
     async close() {
       for (const socket of sockets) socket.destroy()

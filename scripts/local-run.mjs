@@ -10,13 +10,14 @@
 // credential: 'managed-identity' (a VM's system-assigned identity, at a local fake IMDS),
 // 'managed-identity-app' (a user-assigned identity as the app's credential), 'workload-identity'
 // (an AKS pod: AZURE_FEDERATED_TOKEN_FILE, AZURE_TENANT_ID and AZURE_CLIENT_ID); by default, a
-// client secret.
+// client secret. KEEP_FRESH=1 runs it with keep-fresh against short-lived tokens: the renewals,
+// then the post step.
 import { createServerTls, OpensslMissingError } from './certificates.mjs'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { DEMO, startEntraSimulator } from './entra-simulator.mjs'
 import { startManagedIdentityEndpoint } from './managed-identity-endpoint.mjs'
-import { exitStatus, runAction, unescapeCommandValue } from './runner.mjs'
+import { exitStatus, finishJob, runAction, startJob, unescapeCommandValue } from './runner.mjs'
 import { exitOnSignals, makeTempDir, removeTempDir } from './temp.mjs'
 
 /** A problem npm start explains in one line, with the fix, instead of a stack trace. */
@@ -26,6 +27,7 @@ const env = process.env
 const REAL = ['TENANT_ID', 'CLIENT_ID', 'CLIENT_SECRET', 'CLIENT_CERTIFICATE_FILE', 'CLIENT_CERTIFICATE_PASSWORD']
 const common = { scope: env.SCOPE, cloud: env.CLOUD, 'required-roles': env.REQUIRED_ROLES, 'job-summary': 'true' }
 const debug = env.RUNNER_DEBUG === '1' ? { RUNNER_DEBUG: '1' } : {}
+const keepFresh = env.KEEP_FRESH === '1'
 const masks = []
 // The demo runner's identities, for SIMULATE: a system-assigned one with Graph roles of its own, a
 // user-assigned one the demo app trusts, and an AKS service account the demo app trusts.
@@ -99,6 +101,8 @@ async function askSimulator() {
     const exchange = 'api://AzureADTokenExchange'
     const simulator = await startEntraSimulator({
       tls,
+      // KEEP_FRESH=1: tokens of 10 s, renewed after 3 (refresh_in), to watch renewals in seconds.
+      ...(keepFresh ? { expiresIn: 10, refreshIn: 3 } : {}),
       apps: [
         {
           clientId: DEMO.clientId,
@@ -144,6 +148,7 @@ async function askSimulator() {
         }
       }
       const { inputs, env: runEnv } = runs[simulate]()
+      if (keepFresh) return await watchRenewals({ ...common, ...inputs, 'keep-fresh': 'true' }, runEnv)
       return await runAction({ inputs: { ...common, ...inputs }, env: runEnv })
     } finally {
       await endpoint.close()
@@ -151,6 +156,36 @@ async function askSimulator() {
     }
   } finally {
     removeTempDir(dir)
+  }
+}
+
+/**
+ * KEEP_FRESH=1: the main step with keep-fresh, as a job runs it; then, as later steps would, the
+ * token file watched for 10 s (each renewal shown by time and status, never the token); then the
+ * post step, whose result is returned to be shown like a step's.
+ */
+async function watchRenewals(inputs, runEnv) {
+  const job = startJob()
+  try {
+    const main = await runAction({ inputs, env: runEnv, job })
+    show(main)
+    const tokenFile = main.outputs['token-file']
+    if (main.code !== 0 || !tokenFile) return main
+    console.log('\n── later steps: the token file for 10 s ──')
+    const statusFile = join(dirname(tokenFile), 'status.json')
+    let last = readFileSync(tokenFile, 'utf8')
+    for (const until = Date.now() + 10_000; Date.now() < until;) {
+      await new Promise(resolve => setTimeout(resolve, 200))
+      const now = readFileSync(tokenFile, 'utf8')
+      if (now === last) continue
+      last = now
+      const status = JSON.parse(readFileSync(statusFile, 'utf8'))
+      console.log(`${new Date().toISOString()} renewed (${status.renewals.token} so far; next at ${status.nextRenewal})`)
+    }
+    console.log('\n── post step ──')
+    return await runAction({ inputs, env: runEnv, job, post: true })
+  } finally {
+    finishJob(job)
   }
 }
 

@@ -19,6 +19,7 @@ const EXCHANGE_AUDIENCES = ['api://AzureADTokenExchange', 'api://AzureADTokenExc
  *   identities: [{ clientId, objectId, resourceId?, system?: true, roles? }] assigned to "this machine"
  *   resources: resource URIs the tenant knows (others get AADSTS500011, as IMDS passes it on)
  *   identityHeader: the secret X-IDENTITY-HEADER value the IDENTITY_ENDPOINT route expects
+ *   lifetime: seconds its tokens live (default 86399, as IMDS gives about 24 hours); a few lets a test watch renewals
  *   arcKeyFile: the challenge file the Azure Arc route (/arc/token) names in its 401; its content
  *     is the password the second request must carry
  */
@@ -109,7 +110,7 @@ export async function startManagedIdentityEndpoint(options) {
       return fail(400, `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${options.tenantId}.`)
     }
     const now = Math.floor(Date.now() / 1000)
-    const lifetime = 86_399
+    const lifetime = options.lifetime ?? 86_399
     const claims = exchange
       ? // What the app's federated credential matches: the identity's tenant as issuer, its object ID as subject.
         { aud: resource, iss: `https://login.microsoftonline.com/${options.tenantId}/v2.0`, sub: identity.objectId }

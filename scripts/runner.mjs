@@ -4,7 +4,7 @@
 // defaults filled in, outputs and the job summary written to files named by GITHUB_OUTPUT and
 // GITHUB_STEP_SUMMARY. Used by `npm start`, the end-to-end tests and the benchmark.
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
@@ -93,7 +93,7 @@ export function exitStatus(result) {
  * options: inputs, env (more variables: NODE_EXTRA_CA_CERTS, proxies, RUNNER_DEBUG, OIDC), echo to
  * show the log live; script and nodeArgs run another script in the same environment (the benchmark's floor);
  * stepSummary false leaves GITHUB_STEP_SUMMARY unset, as on a runner without job summaries; outputFile
- * false leaves GITHUB_OUTPUT unset.
+ * false leaves GITHUB_OUTPUT unset; job (from startJob) runs it as one step of a job, post as its post step.
  */
 export function runAction({
   inputs = {},
@@ -102,7 +102,9 @@ export function runAction({
   script = join(ROOT, 'dist', 'index.js'),
   nodeArgs = [],
   stepSummary = true,
-  outputFile: useOutputFile = true
+  outputFile: useOutputFile = true,
+  job,
+  post = false
 } = {}) {
   const dir = makeTempDir('runner-')
   const outputFile = join(dir, 'output')
@@ -115,7 +117,7 @@ export function runAction({
     GITHUB_ACTIONS: 'true',
     CI: 'true',
     RUNNER_OS,
-    RUNNER_TEMP: dir,
+    RUNNER_TEMP: job?.runnerTemp ?? dir,
     GITHUB_WORKSPACE: dir,
     GITHUB_REPOSITORY: 'octo-org/octo-repo',
     GITHUB_SERVER_URL: 'https://github.com',
@@ -123,6 +125,11 @@ export function runAction({
     ...(useOutputFile ? { GITHUB_OUTPUT: outputFile } : {}),
     // Older runners and some local emulators have no job summary.
     ...(stepSummary ? { GITHUB_STEP_SUMMARY: summaryFile } : {}),
+    // The runner gives every step files for variables of later steps and state for its post step.
+    GITHUB_ENV: job?.envFile ?? emptyFile(join(dir, 'env')),
+    GITHUB_STATE: post || !job ? emptyFile(join(dir, 'state')) : job.stateFile,
+    ...(job ? jobEnv(job) : {}),
+    ...(post ? stateEnv(job) : {}),
     ...inputEnv(inputs),
     ...env
   }
@@ -152,7 +159,7 @@ export function runAction({
       try {
         const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'))
         const summary = readFileSync(summaryFile, 'utf8').replace(/\r\n/g, '\n')
-        resolve({ code, signal, stdout, stderr, outputs, summary, ms })
+        resolve({ code, signal, stdout, stderr, outputs, summary, ms, pid: child.pid })
       } catch (error) {
         reject(error)
       } finally {
@@ -160,6 +167,44 @@ export function runAction({
       }
     })
   })
+}
+
+function emptyFile(path) {
+  writeFileSync(path, '')
+  return path
+}
+
+/**
+ * A job's shared files, as the runner keeps them across its steps: RUNNER_TEMP, GITHUB_ENV (whose
+ * variables every later step gets, the action's post step included) and GITHUB_STATE (which the
+ * runner passes to the post step as STATE_<name>). Remove it with finishJob.
+ */
+export function startJob() {
+  const dir = makeTempDir('job-')
+  const runnerTemp = join(dir, 'runner-temp')
+  mkdirSync(runnerTemp)
+  return { dir, runnerTemp, envFile: emptyFile(join(dir, 'env')), stateFile: emptyFile(join(dir, 'state')) }
+}
+
+/** The variables later steps get from GITHUB_ENV (core.exportVariable writes name<<delimiter blocks). */
+export function jobEnv(job) {
+  return parseOutputFile(readFileSync(job.envFile, 'utf8'))
+}
+
+/** What the post step gets: STATE_<name> for every core.saveState of the main step. */
+export function stateEnv(job) {
+  const state = parseOutputFile(readFileSync(job.stateFile, 'utf8'))
+  return Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]))
+}
+
+/** What is left in RUNNER_TEMP, before the runner empties it at the end of the job. */
+export function leftInRunnerTemp(job) {
+  return readdirSync(job.runnerTemp, { recursive: true })
+}
+
+/** The end of the job: the runner empties RUNNER_TEMP. */
+export function finishJob(job) {
+  removeTempDir(job.dir)
 }
 
 /**

@@ -20,6 +20,8 @@ export interface RawInputs {
   'job-summary': string
   'max-attempts': string
   'timeout-seconds': string
+  'keep-fresh': string
+  'azure-credentials': string
   /** ACTIONS_ID_TOKEN_REQUEST_URL: present only with `permissions: id-token: write`. */
   idTokenRequestUrl: string
   /** ACTIONS_ID_TOKEN_REQUEST_TOKEN: the bearer token for the URL above. */
@@ -92,6 +94,8 @@ export function readInputs(io: Pick<Io, 'getInput' | 'mask' | 'env'>): RawInputs
     'job-summary': io.getInput('job-summary'),
     'max-attempts': io.getInput('max-attempts'),
     'timeout-seconds': io.getInput('timeout-seconds'),
+    'keep-fresh': io.getInput('keep-fresh'),
+    'azure-credentials': io.getInput('azure-credentials'),
     proxyVariables,
     azureVariables
   }

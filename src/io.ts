@@ -44,6 +44,12 @@ export interface Io extends Clock {
   log: Logger
   http: Http
   uuid(): string
+  /** Sets a variable for the job's later steps (GITHUB_ENV). */
+  exportVariable(name: string, value: string): void
+  /** Keeps a value for this action's post step (GITHUB_STATE), which reads it with getState. */
+  saveState(name: string, value: string): void
+  /** What the main step saved under `name` (the runner passes it as STATE_<name>); '' when nothing. */
+  getState(name: string): string
 }
 
 export function createIo(): Io {
@@ -94,12 +100,68 @@ export function createIo(): Io {
         )
       }
     },
+    exportVariable: (name, value) => {
+      const problem = runnerFileProblem(process.env.GITHUB_ENV)
+      if (problem || !process.env.GITHUB_ENV) {
+        // Without GITHUB_ENV, core would print the retired ::set-env:: command, which runners refuse.
+        throw new ActionError('runner', `Cannot set ${name} for later steps: GITHUB_ENV names ${problem ?? 'no file (it is not set)'}.`, {
+          hint: 'The runner creates that file for every step; when running the action by hand, set GITHUB_ENV to an existing file.'
+        })
+      }
+      core.exportVariable(name, value)
+    },
+    saveState: (name, value) => {
+      // Without GITHUB_STATE there is no post step to read it (core would print ::save-state::, a
+      // command runners have retired): nothing to keep.
+      if (process.env.GITHUB_STATE && !runnerFileProblem(process.env.GITHUB_STATE)) core.saveState(name, value)
+    },
+    getState: name => core.getState(name),
     log,
-    http: createHttp(USER_AGENT, { tlsChecksDisabledByEnvironment: process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0' }),
-    uuid: randomUUID,
-    now: Date.now,
-    sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
-    random: Math.random
+    http: http(),
+    ...CLOCK,
+    uuid: randomUUID
+  }
+}
+
+// Each request sets rejectUnauthorized itself; the variable only names the cause of a refusal.
+const http = () => createHttp(USER_AGENT, { tlsChecksDisabledByEnvironment: process.env.NODE_TLS_REJECT_UNAUTHORIZED === '0' })
+
+const CLOCK: Clock = {
+  now: Date.now,
+  sleep: ms => new Promise(resolve => setTimeout(resolve, ms)),
+  random: Math.random
+}
+
+/**
+ * The background renewer's Io. No step is running by then: what it printed would go nowhere, and
+ * a mask it registered would reach no log (the runner reads masks only from the running step). So
+ * it prints and masks nothing, and has no inputs, outputs or runner files: it records what
+ * happens in its status file instead (renewal/files.ts).
+ */
+export function createBackgroundIo(): Io {
+  const none = () => {
+    throw new Error('the renewer has no step to write to')
+  }
+  const quiet = () => undefined
+  // Not printed, but kept: server text in a renewal's error is redacted before it reaches the
+  // status file, which the post step reports.
+  const masks = new Set<string>()
+  return {
+    getInput: none,
+    env: {},
+    mask: value => {
+      masks.add(value)
+    },
+    redact: text => redact(text, masks),
+    setOutput: none,
+    writeSummary: none,
+    exportVariable: none,
+    saveState: none,
+    getState: none,
+    log: { info: quiet, warning: quiet, debug: quiet, error: quiet },
+    http: http(),
+    ...CLOCK,
+    uuid: randomUUID
   }
 }
 

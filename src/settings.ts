@@ -32,6 +32,10 @@ export interface Settings {
   jobSummary: boolean
   /** The runner's https_proxy and no_proxy, for requests that leave the machine. */
   proxy: ProxySettings
+  /** 'keep-fresh': write the token to a file and renew it there until the job ends. */
+  keepFresh: boolean
+  /** 'azure-credentials': export the Azure SDKs' and Terraform's variables, with a renewed client assertion file. */
+  azureCredentials: boolean
 }
 
 // A scope is a URI; Entra's own limit on identifier URIs is far below this.
@@ -68,6 +72,18 @@ export function parseSettings(raw: RawInputs): Settings {
   const jobSummary = check(() => parseBoolean('job-summary', raw['job-summary']), false)
   const proxy = check(() => parseProxySettings(raw.proxyVariables), { noProxy: [] })
   const requiredRoles = check(() => parseRoleList(raw['required-roles']), [])
+  const keepFresh = check(() => parseBoolean('keep-fresh', raw['keep-fresh']), false)
+  const azureCredentials = check(() => parseBoolean('azure-credentials', raw['azure-credentials']), false)
+  if (azureCredentials && identity?.source.kind === 'entra' && identity.source.credential.kind === 'client-secret') {
+    // A secret would have to sit in every later step's environment; an assertion expires by itself.
+    errors.push(
+      invalidInput(
+        'azure-credentials',
+        "'azure-credentials' is true, but the credential is 'client-secret', which cannot be handed to later steps without putting the secret in each one's environment.",
+        "Use 'client-certificate' or GitHub OIDC (no secret at all) instead: later steps then get a short-lived client assertion, renewed in a file."
+      )
+    )
+  }
   if (errors.length > 0 || !identity) throw new InputErrors(errors)
 
   return {
@@ -83,7 +99,9 @@ export function parseSettings(raw: RawInputs): Settings {
     timeoutMs,
     requiredRoles,
     jobSummary,
-    proxy
+    proxy,
+    keepFresh,
+    azureCredentials
   }
 }
 

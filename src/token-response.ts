@@ -8,6 +8,11 @@ export interface Token {
   expiresIn: number
   /** When the request was sent plus expiresIn, as MSAL counts it; expires_on when there is one. */
   expiresOn: Date
+  /**
+   * Seconds after which the issuer advises getting a new token (`refresh_in`, which Entra ID adds
+   * to long-lived tokens and MSAL reads as refreshOn); undefined when absent or not below expiresIn.
+   */
+  refreshIn?: number
 }
 
 // RFC 6750 §2.1 b64token: what may follow "Bearer " in an Authorization header. Anything else
@@ -65,7 +70,14 @@ export function readTokenResponse(body: Record<string, unknown> | undefined, sen
   const expiresIn = readSeconds(body.expires_in)
   if (expiresIn === undefined)
     return { problem: body.expires_in === undefined ? 'no valid expires_in or expires_on' : 'no valid expires_in' }
-  return { accessToken, expiresIn, expiresOn: expiresOn === undefined ? new Date(sentAt + expiresIn * 1000) : new Date(expiresOn * 1000) }
+  const refreshIn = readSeconds(body.refresh_in, { max: expiresIn - 1 })
+  const advice = refreshIn === undefined ? {} : { refreshIn }
+  return {
+    accessToken,
+    expiresIn,
+    expiresOn: expiresOn === undefined ? new Date(sentAt + expiresIn * 1000) : new Date(expiresOn * 1000),
+    ...advice
+  }
 }
 
 /** expires_on in whole epoch seconds within [min, max]: a number, a string of digits, or an ISO 8601 date; null when it is none of these. */

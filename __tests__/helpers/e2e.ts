@@ -1,12 +1,14 @@
 import { createServerTls } from '../../scripts/certificates.mjs'
 import { makeTempDir, removeTempDir } from '../../scripts/temp.mjs'
 import { DEMO, startEntraSimulator } from '../../scripts/entra-simulator.mjs'
-import { findLeaks, runAction, runnerCommands, unescapeCommandValue } from '../../scripts/runner.mjs'
+import { findLeaks, runAction, runnerCommands, startJob, unescapeCommandValue } from '../../scripts/runner.mjs'
 
 /** A host name the test proxy resolves to the simulator; .test is reserved (RFC 2606). */
 export const PROXIED_HOST = 'login.entra.test'
 
 export type Simulator = Awaited<ReturnType<typeof startEntraSimulator>>
+/** A job's shared runner files (scripts/runner.mjs startJob). */
+export type Job = ReturnType<typeof startJob>
 /** One run of dist/index.js (scripts/runner.mjs). */
 export interface RunResult {
   code: number | null
@@ -36,7 +38,7 @@ export async function startE2e(options: Omit<Parameters<typeof startEntraSimulat
     run(
       inputs: Record<string, string | undefined> = {},
       env: Record<string, string> = {},
-      options: { stepSummary?: boolean; outputFile?: boolean } = {}
+      options: { stepSummary?: boolean; outputFile?: boolean; job?: Job; post?: boolean } = {}
     ): Promise<RunResult> {
       return runAction({
         ...options,

@@ -8,6 +8,9 @@ export interface FakeIo extends Io {
   outputs: Record<string, string>
   logs: { level: 'info' | 'warning' | 'debug' | 'error'; message: string }[]
   summaries: string[]
+  /** Variables exported for later steps, and the state saved for the post step. */
+  exported: Record<string, string>
+  state: Record<string, string>
   sleeps: number[]
   /** Everything a user could see: logs and summary, one string. */
   printed(): string
@@ -33,6 +36,8 @@ export function fakeIo(inputs: Record<string, string> = {}, options: { env?: Rec
     outputs: {},
     logs: [],
     summaries: [],
+    exported: {},
+    state: {},
     sleeps: [],
     getInput: name => (inputs[name] ?? '').trim(),
     env: options.env ?? {},
@@ -44,6 +49,13 @@ export function fakeIo(inputs: Record<string, string> = {}, options: { env?: Rec
     writeSummary: async markdown => {
       io.summaries.push(markdown)
     },
+    exportVariable: (name, value) => {
+      io.exported[name] = value
+    },
+    saveState: (name, value) => {
+      io.state[name] = value
+    },
+    getState: name => io.state[name] ?? '',
     log: {
       info: message => io.logs.push({ level: 'info', message }),
       warning: message => io.logs.push({ level: 'warning', message }),

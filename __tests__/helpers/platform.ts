@@ -12,3 +12,9 @@ export function itExceptOn(platform: NodeJS.Platform, reason: string): (name: st
   if (process.platform !== platform) return (name, fn) => it(name, fn)
   return (name, fn) => it.skip(`${name} (skipped on ${NAMES[platform] ?? platform}: ${reason})`, fn)
 }
+
+/** `it` on the given OS only; elsewhere reported as skipped, with the reason in its name. */
+export function onlyOn(platform: NodeJS.Platform, reason: string): (name: string, fn: TestFn) => void {
+  if (process.platform === platform) return (name, fn) => it(name, fn)
+  return (name, fn) => it.skip(`${name} (${NAMES[platform] ?? platform} only: ${reason})`, fn)
+}

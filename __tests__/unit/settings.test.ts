@@ -26,6 +26,8 @@ function raw(overrides: Partial<RawInputs> = {}): RawInputs {
     'job-summary': 'false',
     'max-attempts': '4',
     'timeout-seconds': '60',
+    'keep-fresh': 'false',
+    'azure-credentials': 'false',
     idTokenRequestUrl: '',
     idTokenRequestToken: '',
     proxyVariables: {},
@@ -737,5 +739,36 @@ describe('where an identifier came from, when it is wrong', () => {
       raw({ ...noApp, 'managed-identity': 'system', azureVariables: { IDENTITY_ENDPOINT: 'http://127.0.0.1:9/x' } })
     )
     expect(settings.notes).toEqual([expect.stringMatching(/^IDENTITY_ENDPOINT is set, but neither IDENTITY_HEADER .* nor IMDS_ENDPOINT/)])
+  })
+})
+
+describe('keep-fresh and azure-credentials', () => {
+  const oidc = {
+    'client-secret': '',
+    idTokenRequestUrl: 'https://token.actions.example/_apis?api-version=2.0',
+    idTokenRequestToken: 'request-token'
+  }
+
+  it('are off by default and on when true', () => {
+    expect(parseSettings(raw())).toMatchObject({ keepFresh: false, azureCredentials: false })
+    expect(parseSettings(raw({ ...oidc, 'keep-fresh': 'true', 'azure-credentials': 'TRUE' }))).toMatchObject({
+      keepFresh: true,
+      azureCredentials: true
+    })
+  })
+
+  it.each(['keep-fresh', 'azure-credentials'] as const)('%s must be true or false', input => {
+    expect(errorsFor({ ...oidc, [input]: 'yes' })).toEqual([[input, `'${input}' must be true or false, not 'yes'.`]])
+  })
+
+  it('refuses azure-credentials with a client secret, before any request, naming both inputs and what to use instead', () => {
+    const [[input, message]] = errorsFor({ 'azure-credentials': 'true' })
+    expect(input).toBe('azure-credentials')
+    expect(message).toContain("'azure-credentials' is true, but the credential is 'client-secret'")
+    expect(message).toContain("Use 'client-certificate' or GitHub OIDC")
+  })
+
+  it('takes keep-fresh with a client secret: the secret stays with the renewer, never in a later step', () => {
+    expect(parseSettings(raw({ 'keep-fresh': 'true' })).keepFresh).toBe(true)
   })
 })

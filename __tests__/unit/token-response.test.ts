@@ -106,3 +106,22 @@ describe('readTokenResponse', () => {
     expect(readTokenResponse(undefined, SENT)).toEqual({ problem: 'a body that is not JSON' })
   })
 })
+
+describe('refresh_in', () => {
+  it('keeps the advice to renew early when it comes before the expiry', () => {
+    expect(ok({ expires_in: 86399, refresh_in: 43199 })).toMatchObject({ expiresIn: 86399, refreshIn: 43199 })
+    expect(ok({ expires_in: '86399', refresh_in: '43199', expires_on: String(SENT / 1000 + 86399) })).toMatchObject({ refreshIn: 43199 })
+  })
+
+  it.each([
+    ['absent', undefined],
+    ['not before the expiry', 3599],
+    ['after the expiry', 7200],
+    ['zero', 0],
+    ['not a number', 'soon']
+  ])('leaves it out when it is %s', (_, value) => {
+    const token = ok({ refresh_in: value })
+    expect(token).toMatchObject({ expiresIn: 3599 })
+    expect(token).not.toHaveProperty('refreshIn')
+  })
+})
