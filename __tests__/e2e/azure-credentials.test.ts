@@ -89,15 +89,18 @@ afterEach(async () => {
 function signInLater(): Promise<{ token?: string; error?: string; lookups: string[] }> {
   const env = { ...baseEnv(), ...jobEnv(job), NODE_EXTRA_CA_CERTS: e2e.tls.caPath }
   return new Promise((resolve, reject) => {
-    const child = spawn(nodeBinary(), [CONSUMER], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(nodeBinary(), [CONSUMER], { env, stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
+    let err = ''
     child.stdout.on('data', chunk => (out += chunk))
+    child.stderr.on('data', chunk => (err += chunk))
     child.on('error', reject)
     child.on('close', () => {
       try {
         resolve(JSON.parse(out))
-      } catch (error) {
-        reject(error)
+      } catch {
+        // Show why the consumer printed no result: its own error, not a JSON parse error.
+        reject(new Error(`the @azure/identity consumer printed no result; its stderr: ${err}`))
       }
     })
   })

@@ -28,7 +28,7 @@ function settings(overrides: Partial<RawInputs>) {
     'keep-fresh': 'false',
     'azure-credentials': 'true',
     idTokenRequestUrl: 'https://token.actions.example/_apis?api-version=2.0',
-    idTokenRequestToken: 'request-token',
+    idTokenRequestToken: 'request-token-0123456789abcdef',
     proxyVariables: {},
     azureVariables: {},
     ...overrides
@@ -73,7 +73,7 @@ describe("the renewer's environment", () => {
     const env = renewerEnvironment({
       'INPUT_CLIENT-SECRET': 'secret',
       INPUT_CLIENT_CERTIFICATE: 'pem',
-      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token-0123456789abcdef',
       ACTIONS_ID_TOKEN_REQUEST_URL: 'https://token.actions.example',
       https_proxy: 'http://user:password@proxy:3128',
       IDENTITY_HEADER: 'header-secret',

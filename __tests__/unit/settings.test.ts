@@ -746,7 +746,7 @@ describe('keep-fresh and azure-credentials', () => {
   const oidc = {
     'client-secret': '',
     idTokenRequestUrl: 'https://token.actions.example/_apis?api-version=2.0',
-    idTokenRequestToken: 'request-token'
+    idTokenRequestToken: REQUEST_TOKEN
   }
 
   it('are off by default and on when true', () => {
