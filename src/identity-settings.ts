@@ -280,12 +280,14 @@ function parseCredential(raw: RawInputs, cloud: CloudName): CredentialSettings {
     {
       input: 'client-secret',
       hint: 'Authenticate in one of these ways:',
+      // The block is the one the docs' GitHub OIDC workflow shows (a test keeps them equal). A job's
+      // permissions set every one they do not name to none (docs.github.com, "Workflow syntax for
+      // GitHub Actions", permissions), which breaks actions/checkout in a private repository.
       details: [
         '1. GitHub OIDC, no secret at all (recommended on GitHub-hosted runners): add a federated credential for this repository to the app registration, and give the job (or the workflow) this block:',
         '     permissions:',
         '       id-token: write',
-        '       contents: read',
-        '   Workflows started from a fork and Dependabot runs never get an ID token, whatever the block says.',
+        "   A job's 'permissions:' turns off every permission it does not name: add any its other steps need, such as 'contents: read' for actions/checkout. Workflows started from a fork and Dependabot runs never get an ID token, whatever the block says.",
         "2. 'managed-identity', no secret at all (self-hosted runners on Azure VMs, scale sets, Container Apps jobs, AKS nodes): system, or a user-assigned identity's client ID, object-id:GUID or resource ID.",
         "3. 'federated-token-file', no secret at all (AKS workload identity, Kubernetes service-account tokens, another CI): the path of a file holding a JWT the app trusts; on AKS the webhook's AZURE_FEDERATED_TOKEN_FILE is used by itself.",
         "4. 'client-certificate': the PEM of a certificate whose public part is uploaded to the app registration.",

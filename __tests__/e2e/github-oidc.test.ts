@@ -181,7 +181,9 @@ it('without id-token permission fails before any request, showing the permission
   expect(result.code).toBe(1)
   expect(e2e.simulator.requests).toHaveLength(0)
   const [error] = annotations(result)
-  expect(error).toContain('permissions:\n       id-token: write\n       contents: read')
+  expect(error).toContain(
+    "this block:\n     permissions:\n       id-token: write\n   A job's 'permissions:' turns off every permission it does not name"
+  )
   expect(error).toMatch(/fork and Dependabot runs never get an ID token/)
   expect(error).toMatch(/secret that does not exist .* expands to an empty string/)
 })

@@ -1,4 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse as parseYaml } from 'yaml'
 import { InputErrors } from '../../src/errors.js'
 import type { RawInputs } from '../../src/inputs.js'
 import { parseSettings } from '../../src/settings.js'
@@ -190,7 +193,9 @@ describe('parseSettings', () => {
   it('without any credential explains every way to authenticate, the permissions block and empty secrets', () => {
     const [[input, message]] = errorsFor({ 'client-secret': '' })
     expect(input).toBe('client-secret')
-    expect(message).toContain('permissions:\n       id-token: write\n       contents: read')
+    expect(message).toContain(
+      "this block:\n     permissions:\n       id-token: write\n   A job's 'permissions:' turns off every permission it does not name"
+    )
     expect(message).toMatch(/fork and Dependabot/)
     expect(message).toMatch(/'client-certificate'/)
     expect(message).toMatch(/secret that does not exist.*empty string/)
@@ -770,5 +775,58 @@ describe('keep-fresh and azure-credentials', () => {
 
   it('takes keep-fresh with a client secret: the secret stays with the renewer, never in a later step', () => {
     expect(parseSettings(raw({ 'keep-fresh': 'true' })).keepFresh).toBe(true)
+  })
+})
+
+describe('the no-credential hint and the docs', () => {
+  const root = join(import.meta.dirname, '..', '..')
+  const markdown = ['README.md', ...(existsSync(join(root, 'docs')) ? readdirSync(join(root, 'docs')).map(f => `docs/${f}`) : [])]
+    .filter(path => path.endsWith('.md'))
+    .map(path => [path, readFileSync(join(root, path), 'utf8')] as const)
+
+  /** The text under each heading that names GitHub OIDC, to the next heading of its level or higher. */
+  function oidcSections(text: string): string[] {
+    const headings = [...text.matchAll(/^(#{1,6}) .*$/gm)]
+    return headings.flatMap((heading, i) => {
+      if (!/GitHub OIDC/i.test(heading[0])) return []
+      const next = headings.slice(i + 1).find(h => h[1].length <= heading[1].length)
+      return [text.slice(heading.index, next?.index)]
+    })
+  }
+
+  interface Job {
+    permissions?: unknown
+    steps?: { uses?: string; with?: Record<string, unknown> }[]
+  }
+  /** The permissions of each job of a documented workflow that runs this action on GitHub OIDC (no other credential). */
+  function oidcJobPermissions(block: string): unknown[] {
+    const workflow = parseYaml(block) as { permissions?: unknown; jobs?: Record<string, Job> } | null
+    return Object.values(workflow?.jobs ?? {})
+      .filter(job =>
+        (job.steps ?? []).some(
+          step =>
+            step.uses?.startsWith('graph-token-action/graph-token-action@') &&
+            !['client-secret', 'client-certificate', 'managed-identity', 'federated-token-file'].some(name => step.with?.[name])
+        )
+      )
+      .map(job => ({ permissions: job.permissions ?? workflow?.permissions }))
+  }
+
+  it("suggests exactly the permissions block of the docs' GitHub OIDC workflow", () => {
+    const [[, message]] = errorsFor({ 'client-secret': '' })
+    const lines = message.split('\n')
+    const start = lines.findIndex(line => line.trim() === 'permissions:')
+    const indent = lines[start].replace(/\S.*/, '')
+    const end = lines.findIndex((line, i) => i > start && !line.startsWith(`${indent} `))
+    const hinted = parseYaml(lines.slice(start, end).join('\n')) as unknown
+    expect(hinted).toHaveProperty(['permissions', 'id-token'], 'write')
+
+    const documented = markdown.flatMap(([path, text]) =>
+      oidcSections(text).flatMap(section =>
+        [...section.matchAll(/```yaml\n([\s\S]*?)```/g)].flatMap(m => oidcJobPermissions(m[1]).map(p => [path, p] as const))
+      )
+    )
+    expect(documented.length).toBeGreaterThan(0)
+    for (const [path, permissions] of documented) expect([path, permissions]).toEqual([path, hinted])
   })
 })
