@@ -6,7 +6,10 @@
 // job can be seen working without a tenant. With TENANT_ID, CLIENT_ID and CLIENT_SECRET (or
 // CLIENT_CERTIFICATE_FILE, and CLIENT_CERTIFICATE_PASSWORD if the key is encrypted) it asks the
 // real Entra ID; with only some of them it says what is missing rather than guess. SCOPE, CLOUD,
-// REQUIRED_ROLES and RUNNER_DEBUG=1 apply to both. Against the simulator, SIMULATE picks the
+// REQUIRED_ROLES and RUNNER_DEBUG=1 apply to both, and so does any INPUT_<NAME> variable, as the
+// step's `with:` (INPUT_SCOPE, or `env 'INPUT_MAX-ATTEMPTS=1' npm start`): it wins over what
+// npm start sets, and one that action.yml does not declare gets the runner's warning, as in a
+// workflow (a typo such as INPUT_TENANT_ID, which the action never reads). Against the simulator, SIMULATE picks the
 // credential: 'managed-identity' (a VM's system-assigned identity, at a local fake IMDS),
 // 'managed-identity-app' (a user-assigned identity as the app's credential), 'workload-identity'
 // (an AKS pod: AZURE_FEDERATED_TOKEN_FILE, AZURE_TENANT_ID and AZURE_CLIENT_ID); by default, a
@@ -26,6 +29,12 @@ class SetupError extends Error {}
 const env = process.env
 const REAL = ['TENANT_ID', 'CLIENT_ID', 'CLIENT_SECRET', 'CLIENT_CERTIFICATE_FILE', 'CLIENT_CERTIFICATE_PASSWORD']
 const common = { scope: env.SCOPE, cloud: env.CLOUD, 'required-roles': env.REQUIRED_ROLES, 'job-summary': 'true' }
+// The calling shell's INPUT_* variables, by input name as inputEnv spells it back (INPUT_FOO_BAR: foo_bar).
+const shellInputs = Object.fromEntries(
+  Object.entries(env)
+    .filter(([name]) => name.startsWith('INPUT_') && name.length > 'INPUT_'.length)
+    .map(([name, value]) => [name.slice('INPUT_'.length).toLowerCase(), value])
+)
 const debug = env.RUNNER_DEBUG === '1' ? { RUNNER_DEBUG: '1' } : {}
 const keepFresh = env.KEEP_FRESH === '1'
 const masks = []
@@ -79,14 +88,13 @@ async function askEntra() {
   const certificate = env.CLIENT_CERTIFICATE_FILE ? readCertificate(env.CLIENT_CERTIFICATE_FILE) : undefined
   console.log(`Asking the real Entra ID for tenant ${env.TENANT_ID}, app ${env.CLIENT_ID}.\n`)
   return runAction({
-    inputs: {
-      ...common,
+    inputs: stepInputs({
       'tenant-id': env.TENANT_ID,
       'client-id': env.CLIENT_ID,
       'client-secret': env.CLIENT_SECRET,
       'client-certificate': certificate,
       'client-certificate-password': env.CLIENT_CERTIFICATE_PASSWORD
-    },
+    }),
     env: { ...debug, ...proxyEnv() }
   })
 }
@@ -148,8 +156,8 @@ async function askSimulator() {
         }
       }
       const { inputs, env: runEnv } = runs[simulate]()
-      if (keepFresh) return await watchRenewals({ ...common, ...inputs, 'keep-fresh': 'true' }, runEnv)
-      return await runAction({ inputs: { ...common, ...inputs }, env: runEnv })
+      if (keepFresh) return await watchRenewals(stepInputs({ ...inputs, 'keep-fresh': 'true' }), runEnv)
+      return await runAction({ inputs: stepInputs(inputs), env: runEnv })
     } finally {
       await endpoint.close()
       await simulator.close()
@@ -189,6 +197,11 @@ async function watchRenewals(inputs, runEnv) {
   }
 }
 
+/** A run's inputs: the common ones, the credential's, then the shell's INPUT_* variables. */
+function stepInputs(inputs) {
+  return { ...common, ...inputs, ...shellInputs }
+}
+
 function readCertificate(path) {
   let bytes
   try {
@@ -212,6 +225,7 @@ function list(names) {
 
 function show(result) {
   console.log('── step log (as the runner shows it) ──')
+  for (const warning of result.warnings) console.log(`Warning: ${warning}`)
   for (const line of (result.stdout + result.stderr).split(/\r?\n/)) {
     const shown = renderCommand(line)
     if (shown !== undefined) console.log(masked(shown))

@@ -49,6 +49,20 @@ export function inputEnv(inputs) {
   return env
 }
 
+/**
+ * The warning the runner adds to the step's log when a step gives inputs that action.yml does not
+ * declare (actions/runner, src/Runner.Worker/ActionRunner.cs: names compared ignoring case, valid
+ * ones in action.yml's order); the action still gets them as INPUT_* variables. Undefined when
+ * every given input is declared. `inputs` as for runAction: an undefined value is not given.
+ */
+export function unexpectedInputsWarning(inputs) {
+  const valid = Object.keys(ACTION.inputs)
+  const declared = new Set(valid.map(name => name.toLowerCase()))
+  const unexpected = Object.keys(inputs).filter(name => inputs[name] !== undefined && !declared.has(name.toLowerCase()))
+  if (unexpected.length === 0) return undefined
+  return `Unexpected input(s) '${unexpected.join("', '")}', valid inputs are ['${valid.join("', '")}']`
+}
+
 /** The text of a workflow command as the runner reads it (core escapes %, CR and LF). */
 export function unescapeCommandValue(text) {
   return text.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
@@ -89,7 +103,9 @@ export function exitStatus(result) {
 }
 
 /**
- * Runs the action once. Returns { code, signal, stdout, stderr, outputs, summary, ms }: ms from spawn to exit.
+ * Runs the action once. Returns { code, signal, stdout, stderr, outputs, summary, ms, warnings }:
+ * ms from spawn to exit; warnings, what the runner itself adds to the step's log before the action
+ * starts (unexpectedInputsWarning), which the run page shows as warnings.
  * options: inputs, env (more variables: NODE_EXTRA_CA_CERTS, proxies, RUNNER_DEBUG, OIDC), echo to
  * show the log live; script and nodeArgs run another script in the same environment (the benchmark's floor);
  * stepSummary false leaves GITHUB_STEP_SUMMARY unset, as on a runner without job summaries; outputFile
@@ -133,6 +149,7 @@ export function runAction({
     ...inputEnv(inputs),
     ...env
   }
+  const warnings = [unexpectedInputsWarning(inputs)].filter(warning => warning !== undefined)
   const started = performance.now()
   return new Promise((resolve, reject) => {
     const child = spawn(nodeBinary(), [...nodeArgs, script], { cwd: dir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -159,7 +176,7 @@ export function runAction({
       try {
         const outputs = parseOutputFile(readFileSync(outputFile, 'utf8'))
         const summary = readFileSync(summaryFile, 'utf8').replace(/\r\n/g, '\n')
-        resolve({ code, signal, stdout, stderr, outputs, summary, ms, pid: child.pid })
+        resolve({ code, signal, stdout, stderr, outputs, summary, ms, pid: child.pid, warnings })
       } catch (error) {
         reject(error)
       } finally {

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from '@jest/globals'
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { parse as parseYaml } from 'yaml'
 import { DEMO } from '../../scripts/entra-simulator.mjs'
 import { createClientCertificate, findOpenssl } from '../../scripts/certificates.mjs'
 import { baseEnv, exitStatus, ROOT, runAction, unescapeCommandValue } from '../../scripts/runner.mjs'
@@ -73,6 +74,7 @@ describe('npm start', () => {
     expect(ran.stdout).toContain('Asking the local Entra ID simulator at https://127.0.0.1:')
     expect(ran.stdout).toMatch(/^token: \*\*\*$/m)
     expect(ran.stdout).toContain(`tenant-id: ${DEMO.tenantId}`)
+    expect(ran.stdout).toContain('── job summary ──')
     expect(ran.stdout).toMatch(/^exit code 0 \(\d+ ms\)$/m)
     expect(ran.stdout + ran.stderr).not.toContain(DEMO.clientSecret)
     expect(ran.left).toEqual([])
@@ -88,6 +90,28 @@ describe('npm start', () => {
     expect(ran.stdout).toMatch(line)
     expect(ran.stdout).toMatch(/^token: \*\*\*$/m)
     expect(ran.left).toEqual([])
+  })
+
+  // The runner's warning for a step's inputs that action.yml does not declare (actions/runner,
+  // src/Runner.Worker/ActionRunner.cs): "Unexpected input(s) 'a', 'b', valid inputs are ['x', 'y']".
+  it("gives the runner's warning for an INPUT_ variable the action does not declare, and still runs", async () => {
+    const declared = Object.keys((parseYaml(readFileSync(join(ROOT, 'action.yml'), 'utf8')) as { inputs: object }).inputs)
+    const ran = await command('local-run.mjs', { INPUT_TENANT_ID: 'typo', INPUT_COLOUR: 'blue' })
+    expectExit(ran, 0)
+    const log = ran.stdout.split('── step log (as the runner shows it) ──\n')[1]
+    expect(log.split('\n')[0]).toBe(`Warning: Unexpected input(s) 'tenant_id', 'colour', valid inputs are ['${declared.join("', '")}']`)
+    expect(declared).toContain('tenant-id')
+    expect(ran.stdout.match(/Unexpected input/g)).toHaveLength(1)
+    expect(ran.stdout).toMatch(/^token: \*\*\*$/m)
+  })
+
+  it('passes declared INPUT_ variables to the action as its inputs, over its own, with no warning', async () => {
+    const ran = await command('local-run.mjs', { 'INPUT_JOB-SUMMARY': 'false', 'INPUT_MAX-ATTEMPTS': '2' })
+    expectExit(ran, 0)
+    expect(ran.stdout).toMatch(/^token: \*\*\*$/m)
+    // npm start asks for a job summary; the shell's input turned it off.
+    expect(ran.stdout).not.toContain('── job summary ──')
+    expect(ran.stdout).not.toContain('Unexpected input')
   })
 
   it('refuses an unknown SIMULATE in one line', async () => {
