@@ -7,10 +7,10 @@
 // CLIENT_CERTIFICATE_FILE, and CLIENT_CERTIFICATE_PASSWORD if the key is encrypted) it asks the
 // real Entra ID; with only some of them it says what is missing rather than guess. SCOPE, CLOUD,
 // REQUIRED_ROLES and RUNNER_DEBUG=1 apply to both, and so does any INPUT_<NAME> variable, as the
-// step's `with:` (INPUT_SCOPE, or `env 'INPUT_MAX-ATTEMPTS=1' npm start`): it wins over what
-// npm start sets, and one that action.yml does not declare gets the runner's warning, as in a
-// workflow (a typo such as INPUT_TENANT_ID, which the action never reads). Against the
-// simulator, SIMULATE picks the credential: 'managed-identity' (a VM's system-assigned identity, at a local fake IMDS),
+// step's `with:` (INPUT_SCOPE, or `env 'INPUT_MAX-ATTEMPTS=1' npm start`): it wins over what npm
+// start sets, and one that action.yml does not declare gets the runner's warning, as in a workflow
+// (a typo such as INPUT_TENANT_ID, which the action never reads). Against the simulator, SIMULATE
+// picks the credential: 'managed-identity' (a VM's system-assigned identity, at a local fake IMDS),
 // 'managed-identity-app' (a user-assigned identity as the app's credential), 'workload-identity'
 // (an AKS pod: AZURE_FEDERATED_TOKEN_FILE, AZURE_TENANT_ID and AZURE_CLIENT_ID); by default, a
 // client secret. KEEP_FRESH=1 runs it with keep-fresh against short-lived tokens: the renewals,
