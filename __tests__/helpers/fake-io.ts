@@ -1,5 +1,6 @@
 import type { Http } from '../../src/http-transport.js'
 import { redact } from '../../src/inert-text.js'
+import type { RawInputs } from '../../src/inputs.js'
 import type { Io } from '../../src/io.js'
 
 /** An Io that records everything and runs on a fake clock: sleeping only moves `now` forward. */
@@ -85,4 +86,32 @@ export const SECRET = 'abc8Q~ThisIsTheSecretValue_0123456789xyz'
 export function fakeJwt(claims: Record<string, unknown>): string {
   const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
   return `${part({ alg: 'RS256', typ: 'JWT' })}.${part(claims)}.c2lnbmF0dXJl`
+}
+
+/** What readInputs returns for a workflow that gives tenant-id, client-id and client-secret, with `overrides`. */
+export function rawInputs(overrides: Partial<RawInputs> = {}): RawInputs {
+  return {
+    'tenant-id': TENANT,
+    'client-id': CLIENT,
+    'client-secret': SECRET,
+    'client-certificate': '',
+    'client-certificate-password': '',
+    'managed-identity': '',
+    'federated-token-file': '',
+    cloud: 'public',
+    scope: '',
+    'authority-host': '',
+    'oidc-audience': '',
+    'required-roles': '',
+    'job-summary': 'false',
+    'max-attempts': '4',
+    'timeout-seconds': '60',
+    'keep-fresh': 'false',
+    'azure-credentials': 'false',
+    idTokenRequestUrl: '',
+    idTokenRequestToken: '',
+    proxyVariables: {},
+    azureVariables: {},
+    ...overrides
+  }
 }

@@ -4,35 +4,20 @@ import type { RawInputs } from '../../src/inputs.js'
 import { assertionSource, azureVariables } from '../../src/renewal/azure-variables.js'
 import { renewerEnvironment } from '../../src/renewal/process.js'
 import { parseSettings } from '../../src/settings.js'
-import { CLIENT, TENANT } from '../helpers/fake-io.js'
+import { CLIENT, rawInputs, TENANT } from '../helpers/fake-io.js'
 
 const FILE = join('runner-temp', 'graph-token-renewal-x', 'federated-token')
 
 function settings(overrides: Partial<RawInputs>) {
-  return parseSettings({
-    'tenant-id': TENANT,
-    'client-id': CLIENT,
-    'client-secret': '',
-    'client-certificate': '',
-    'client-certificate-password': '',
-    'managed-identity': '',
-    'federated-token-file': '',
-    cloud: 'public',
-    scope: '',
-    'authority-host': '',
-    'oidc-audience': '',
-    'required-roles': '',
-    'job-summary': 'false',
-    'max-attempts': '4',
-    'timeout-seconds': '60',
-    'keep-fresh': 'false',
-    'azure-credentials': 'true',
-    idTokenRequestUrl: 'https://token.actions.example/_apis?api-version=2.0',
-    idTokenRequestToken: 'request-token-0123456789abcdef',
-    proxyVariables: {},
-    azureVariables: {},
-    ...overrides
-  })
+  return parseSettings(
+    rawInputs({
+      'client-secret': '',
+      'azure-credentials': 'true',
+      idTokenRequestUrl: 'https://token.actions.example/_apis?api-version=2.0',
+      idTokenRequestToken: 'request-token-0123456789abcdef',
+      ...overrides
+    })
+  )
 }
 
 describe("the variables 'azure-credentials' exports", () => {

@@ -5,39 +5,12 @@ import { parse as parseYaml } from 'yaml'
 import { InputErrors } from '../../src/errors.js'
 import type { RawInputs } from '../../src/inputs.js'
 import { parseSettings } from '../../src/settings.js'
-import { CLIENT, SECRET, TENANT } from '../helpers/fake-io.js'
+import { CLIENT, rawInputs as raw, SECRET, TENANT } from '../helpers/fake-io.js'
 
 /** The runner's request token for the OIDC URL (a JWT, hundreds of characters, in real runs). */
 const REQUEST_TOKEN = 'request-token-0123456789abcdef'
 /** An IDENTITY_HEADER of the length App Service gives one. */
 const HEADER = 'identity-header-0123456789abcdef'
-
-function raw(overrides: Partial<RawInputs> = {}): RawInputs {
-  return {
-    'tenant-id': TENANT,
-    'client-id': CLIENT,
-    'client-secret': SECRET,
-    'client-certificate': '',
-    'client-certificate-password': '',
-    'managed-identity': '',
-    'federated-token-file': '',
-    cloud: 'public',
-    scope: '',
-    'authority-host': '',
-    'oidc-audience': '',
-    'required-roles': '',
-    'job-summary': 'false',
-    'max-attempts': '4',
-    'timeout-seconds': '60',
-    'keep-fresh': 'false',
-    'azure-credentials': 'false',
-    idTokenRequestUrl: '',
-    idTokenRequestToken: '',
-    proxyVariables: {},
-    azureVariables: {},
-    ...overrides
-  }
-}
 
 /** The errors parseSettings reports, as [input, message + hint]. */
 function errorsFor(overrides: Partial<RawInputs>): [string | undefined, string][] {
