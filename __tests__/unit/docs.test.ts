@@ -6,6 +6,12 @@ import { dirname, join, posix } from 'node:path'
 import { ROOT, headingAnchors, markdownFiles, readRepoFile, relativeLinks } from '../helpers/markdown.js'
 
 const pages = markdownFiles()
+// The code files under a folder, in its subfolders too.
+const sources = (dir: string): string[] =>
+  readdirSync(join(ROOT, dir)).flatMap(name => {
+    const path = `${dir}/${name}`
+    return statSync(join(ROOT, path)).isDirectory() ? sources(path) : /\.(ts|mjs)$/.test(path) ? [path] : []
+  })
 
 function brokenLinks(page: string): string[] {
   return relativeLinks(readRepoFile(page)).filter(target => {
@@ -41,18 +47,45 @@ describe('links between the Markdown files', () => {
   })
 })
 
+// Code, examples and workflows point to a page as README.md#anchor or docs/page.md#anchor.
+const filesIn = (dir: string) => readdirSync(join(ROOT, dir)).map(name => `${dir}/${name}`)
+const pointerSources = () => [
+  'action.yml',
+  ...sources('src'),
+  ...sources('scripts'),
+  ...filesIn('examples'),
+  ...filesIn('.github/workflows')
+]
+const pointers = (text: string) => [...text.matchAll(/\b((?:docs\/[\w-]+|README|CONTRIBUTING|SECURITY|CHANGELOG)\.md)(?:#([\w-]+))?/g)]
+
+describe('pointers to the docs from the code, the examples and the workflows', () => {
+  const found = pointerSources().flatMap(file => pointers(readRepoFile(file)).map(([text, page, anchor]) => ({ file, text, page, anchor })))
+
+  it('finds them, in the form it checks', () => {
+    expect(found.length).toBeGreaterThanOrEqual(4)
+    expect(pointerSources().filter(file => /see (the )?README\b(?!\.md)/.test(readRepoFile(file)))).toEqual([])
+  })
+
+  it('points only to pages and anchors that exist', () => {
+    const broken = found.filter(
+      ({ page, anchor }) => !existsSync(join(ROOT, page)) || (anchor !== undefined && !headingAnchors(readRepoFile(page)).has(anchor))
+    )
+    expect(broken).toEqual([])
+  })
+})
+
 // Convention: in troubleshooting.md's "By symptom" table, the first cell's `code spans` are
 // messages as the action prints them, with `…` or <name> where the message has a value. Each fixed
 // part between them must be in src/, where a message is a string or a template literal, possibly
 // cut into pieces joined with '+' across lines.
-const sources = (dir: string): string[] =>
-  readdirSync(join(ROOT, dir)).flatMap(name => {
-    const path = `${dir}/${name}`
-    return statSync(join(ROOT, path)).isDirectory() ? sources(path) : path.endsWith('.ts') ? [path] : []
-  })
 // 'one part ' +\n 'the next' reads as one string.
 const joinPieces = (source: string) => source.replace(/['`]\s*\+\s*\n?\s*['`]/g, '').replace(/\\'/g, "'")
-const sourceText = joinPieces(sources('src').map(readRepoFile).join('\n'))
+const sourceText = joinPieces(
+  sources('src')
+    .filter(path => path.endsWith('.ts'))
+    .map(readRepoFile)
+    .join('\n')
+)
 
 const symptomTable =
   readRepoFile('docs/troubleshooting.md')
