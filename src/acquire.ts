@@ -47,7 +47,7 @@ export async function acquireAssertion(settings: Settings, io: Io): Promise<stri
  * between the two, as checking an input: a certificate's encrypted key is decrypted then, and its
  * key derivation (scrypt, PBKDF2) is synchronous, so no timer could stop it and its time would be
  * blamed on the network. Each kind of request has one count of attempts across the acquisition:
- * 'max-attempts' bounds the ID-token requests and the token requests each (README, Inputs).
+ * 'max-attempts' bounds the ID-token requests and the token requests each (README.md#inputs).
  */
 function budget(settings: Settings, io: Io): { retry: Retry; start: () => Deadline } {
   const counts = new Map<string, AttemptCount>()

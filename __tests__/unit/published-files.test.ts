@@ -1,5 +1,5 @@
 // What users and GitHub read besides the code: action.yml, the workflows, the examples, the
-// README's tables and every one of its YAML blocks. Each is checked with GitHub's own parser
+// README's tables and every YAML block of every Markdown file. Each is checked with GitHub's own parser
 // (@actions/workflow-parser, which knows node24) and against action.yml.
 import { describe, expect, it } from '@jest/globals'
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow, type TemplateParseResult } from '@actions/workflow-parser'
@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import { VERSION } from '../../src/version.js'
+import { markdownFiles, yamlBlocks } from '../helpers/markdown.js'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8')
@@ -27,10 +28,12 @@ const yamlFiles = (dir: string) =>
     .map(f => `${dir}/${f}`)
 const workflows = yamlFiles('.github/workflows')
 const examples = yamlFiles('examples')
-// Every fenced yaml block of the README, as a workflow: a complete one as it is, a list of steps
-// inside a job (which may ask for an ID token, as the OIDC steps need), so that a block a visitor
-// copies is checked whatever its shape.
-const readmeBlocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map(m => m[1])
+// Every fenced yaml block of every Markdown file, as a workflow: a complete one as it is, a list
+// of steps inside a job (which may ask for an ID token, as the OIDC steps need), so that a block
+// a visitor copies is checked whatever its shape.
+const pages = markdownFiles()
+const blocksOf = new Map(pages.map(page => [page, yamlBlocks(read(page))]))
+const readmeBlocks = blocksOf.get('README.md') ?? []
 const isStepList = (text: string) => /^- /.test(text.replace(/^(#.*)?\n/gm, ''))
 const inJob = (steps: string) =>
   'on: workflow_dispatch\npermissions:\n  id-token: write\njobs:\n  snippet:\n    runs-on: ubuntu-latest\n    steps:\n' +
@@ -69,10 +72,12 @@ describe('action.yml', () => {
   })
 })
 
-// Every workflow users or GitHub run: ours, the examples, and the README's complete ones.
+// Every workflow users or GitHub run: ours, the examples, and those of the Markdown pages.
 const sources: [string, string][] = [
   ...[...workflows, ...examples].map(path => [path, read(path)] as [string, string]),
-  ...readmeBlocks.map((text, i) => [`README yaml block #${i + 1}`, asWorkflow(text)] as [string, string])
+  ...[...blocksOf].flatMap(([page, blocks]) =>
+    blocks.map((text, i) => [`${page} yaml block #${i + 1}`, asWorkflow(text)] as [string, string])
+  )
 ]
 
 describe('workflows and examples', () => {
@@ -80,11 +85,20 @@ describe('workflows and examples', () => {
     expect(await workflowErrors(name, content)).toEqual([])
   })
 
-  it('checks every README yaml block: complete workflows and lists of steps', () => {
-    const shapes = readmeBlocks.map(text => (isStepList(text) ? 'steps' : 'workflow'))
-    expect(shapes.filter(shape => shape === 'workflow').length).toBeGreaterThanOrEqual(4)
+  it('checks every yaml block of every Markdown file: complete workflows and lists of steps', () => {
+    const all = [...blocksOf.values()].flat()
+    const shapes = all.map(text => (isStepList(text) ? 'steps' : 'workflow'))
+    expect(shapes.filter(shape => shape === 'workflow').length).toBeGreaterThanOrEqual(10)
     expect(shapes).toContain('steps')
-    expect(readmeBlocks.length).toBe(readme.split('```yaml\n').length - 1)
+    for (const page of pages) expect([page, blocksOf.get(page)?.length]).toEqual([page, read(page).split('```yaml\n').length - 1])
+    expect(pages).toEqual(expect.arrayContaining(['README.md', 'docs/github-oidc.md', 'docs/long-jobs-and-sdks.md']))
+  })
+
+  // Each docs/ page explains one workflow, and shows it first.
+  it.each(pages.filter(page => page.startsWith('docs/') && page !== 'docs/startup-profile.md'))('%s opens with its workflow', page => {
+    const beforeBlock = read(page).split(/^```/m)[0]
+    expect(beforeBlock).not.toMatch(/^##/m)
+    expect(read(page).slice(beforeBlock.length)).toMatch(/^```yaml\n/)
   })
 
   it("opens the README with a complete workflow that has a credential: GitHub OIDC's id-token: write", () => {
@@ -162,8 +176,25 @@ describe('README', () => {
     expect(rows('Outputs').map(([name]) => name)).toEqual(Object.keys(action.outputs))
   })
 
+  // The since column, the last: empty for what 1.0.0 had, else the version that added it, whose CHANGELOG
+  // section names it.
+  it.each(['Inputs', 'Outputs'])('%s: says the version each one first appeared in, when newer than 1.0.0', heading => {
+    const changelog = read('CHANGELOG.md')
+    const section = (version: string) => changelog.split(/^## /m).find(s => s.startsWith(`[${version}]`)) ?? ''
+    const table = rows(heading)
+    const since = table.map(([name, cells]) => [name, cells[cells.length - 1]] as const).filter(([, version]) => version !== '')
+    expect(since.length).toBeGreaterThan(0)
+    for (const [name, version] of since) {
+      expect([name, version]).toEqual([name, expect.stringMatching(/^\d+\.\d+\.\d+$/)])
+      expect([name, section(version)]).toEqual([name, expect.stringContaining(`\`${name}\``)])
+    }
+    expect(since.map(([, version]) => version)).not.toContain('1.0.0')
+  })
+})
+
+describe('docs/development.md', () => {
   it('gives the whole set-up as npm ci, npm start and npm test, each on its own line', () => {
-    const development = readme.split(/^## /m).find(s => s.startsWith('Development')) ?? ''
+    const development = read('docs/development.md')
     for (const command of ['npm ci', 'npm start', 'npm test']) expect(development).toMatch(new RegExp(`^${command}$`, 'm'))
   })
 })
@@ -171,7 +202,14 @@ describe('README', () => {
 describe('version', () => {
   it('is the same in package.json, the User-Agent and the CHANGELOG', () => {
     const pkg = JSON.parse(read('package.json')) as { version: string }
+    const lock = JSON.parse(read('package-lock.json')) as { version: string; packages: Record<string, { version?: string }> }
     expect(VERSION).toBe(pkg.version)
-    expect(read('CHANGELOG.md')).toContain(`## [${pkg.version}]`)
+    expect([lock.version, lock.packages[''].version]).toEqual([pkg.version, pkg.version])
+    // A released version has a date; nothing is left unreleased under it.
+    expect(read('CHANGELOG.md')).toMatch(new RegExp(`^## \\[${pkg.version.replace(/\./g, '\\.')}\\] - \\d{4}-\\d{2}-\\d{2}$`, 'm'))
+  })
+
+  it('is the one the README says it documents', () => {
+    expect(readme.replace(/\s+/g, ' ')).toContain(`This page documents version ${VERSION}.`)
   })
 })

@@ -28,7 +28,8 @@ export function tokenRenewalAt(token: Pick<Token, 'expiresOn' | 'refreshIn'>, no
  * renewal comes while more than 5 minutes and a margin are left. A certificate assertion (ours,
  * 10 minutes) is renewed every 4 minutes. An assertion that lives 5 minutes or less (GitHub's ID
  * token) cannot meet that: it is renewed a quarter of the way through its life (every 75 s for
- * GitHub's), which keeps what a client reads as fresh as it can be (README, "azure-credentials").
+ * GitHub's), which keeps what a client reads as fresh as it can be
+ * (docs/long-jobs-and-sdks.md#azure-credentials-later-steps-sign-in-as-the-same-app).
  */
 export function assertionRenewalAt(assertion: string, now: number): number {
   const expiresOn = expiryOf(assertion)
