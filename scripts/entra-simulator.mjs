@@ -65,7 +65,6 @@ export async function startEntraSimulator(options) {
   // Federated assertions it trusts: GitHub's ID tokens, the cluster's service-account tokens, and
   // its own managed identity tokens for api://AzureADTokenExchange.
   const trustedKeys = [githubKey.publicKey, clusterKey.publicKey, signingKey.publicKey]
-  const usedJtis = new Set()
   /** Every request received, in order: { route, method, url, headers, form, at }. */
   const requests = []
   /** Every access token issued, in order. */
@@ -340,9 +339,9 @@ export async function startEntraSimulator(options) {
     if (!(claims.nbf <= now + 300 && now < claims.exp && claims.exp - claims.nbf <= 3600)) {
       return oauthError(401, 'invalid_client', 700024, 'Client assertion is not within its valid time range.')
     }
-    if (usedJtis.has(claims.jti))
-      return oauthError(401, 'invalid_client', 7000272, 'The client assertion has already been used (jti replay).')
-    usedJtis.add(claims.jti)
+    // A certificate assertion may be sent more than once while it is valid: MSAL Node keeps the one
+    // it signed until it expires (ClientAssertion.getJwt), and Entra ID takes it again; so does
+    // every later step that reads the action's assertion file ('azure-credentials').
     return undefined
   }
 

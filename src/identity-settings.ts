@@ -329,7 +329,7 @@ function parseManagedIdentity(raw: RawInputs, notes: string[]): ManagedIdentityS
   if (endpoint.kind === 'arc' && id.kind !== 'system') {
     throw invalidInput(
       'managed-identity',
-      "'managed-identity' names a user-assigned identity, but this is an Azure Arc-enabled server, which has only its system-assigned identity.",
+      "'managed-identity' names a user-assigned identity, but this is an Azure Arc-enabled server, where the action uses only the machine's system-assigned identity.",
       "Set 'managed-identity' to system."
     )
   }
@@ -337,6 +337,16 @@ function parseManagedIdentity(raw: RawInputs, notes: string[]): ManagedIdentityS
 }
 
 function parseEndpoint(env: RawInputs['azureVariables']): ManagedIdentityEndpoint {
+  // Service Fabric sets IDENTITY_SERVER_THUMBPRINT beside the App Service pair, and MSAL checks it
+  // first (ManagedIdentityClient, ServiceFabric.ts): its endpoint speaks another API version with
+  // another header, over HTTPS pinned to that thumbprint. Refused rather than asked wrongly.
+  if (env.IDENTITY_ENDPOINT && env.IDENTITY_SERVER_THUMBPRINT) {
+    throw invalidInput(
+      'managed-identity',
+      "'managed-identity' is set on a Service Fabric node (IDENTITY_SERVER_THUMBPRINT is set), whose managed identity endpoint this action does not support.",
+      'Use GitHub OIDC, a federated token file or a certificate there instead.'
+    )
+  }
   // App Service and Container Apps set both; MSAL checks them before IMDS.
   if (env.IDENTITY_ENDPOINT && env.IDENTITY_HEADER) {
     return {

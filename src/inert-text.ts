@@ -49,16 +49,57 @@ export function inert(text: string, multiline: boolean): string {
   return lines.join(multiline ? '\n' : ' ')
 }
 
+// A run this long of a one-line secret counts as the secret, as it does for the leak scan of the
+// tests: a gateway that quotes a secret cut short, or only its tail, shows no whole mask, and the
+// runner matches masks only whole.
+const SECRET_RUN = 10
+
 /**
- * `text` with every secret replaced by `***`, as the runner shows a masked value: the longest
- * first, so that a secret containing another is replaced whole.
+ * `text` with every secret replaced by `***`, as the runner shows a masked value (the longest
+ * first, so that a secret containing another is replaced whole), and more than the runner does:
+ * each secret also in base64 and base64url, with the hex digits of its percent-encoding in either
+ * case, and any run of SECRET_RUN or more characters of a one-line secret.
  */
 export function redact(text: string, secrets: Iterable<string>): string {
-  let shown = text
-  for (const secret of [...new Set(secrets)].filter(Boolean).sort((a, b) => b.length - a.length)) {
-    if (shown.includes(secret)) shown = shown.replaceAll(secret, '***')
+  const values = [...new Set(secrets)].filter(Boolean)
+  if (values.length === 0) return text
+  const spellings = new Set<string>()
+  for (const value of values) {
+    spellings.add(value)
+    spellings.add(Buffer.from(value).toString('base64'))
+    spellings.add(Buffer.from(value).toString('base64url'))
+    if (/%[0-9A-Fa-f]{2}/.test(value)) spellings.add(value.replace(/%[0-9A-Fa-f]{2}/g, hex => hex.toLowerCase()))
   }
-  return shown
+  let shown = text
+  for (const spelling of [...spellings].sort((a, b) => b.length - a.length)) {
+    if (spelling.length >= 4 && shown.includes(spelling)) shown = shown.replaceAll(spelling, '***')
+  }
+  return redactRuns(shown, values)
+}
+
+/** Every run of SECRET_RUN or more characters that a one-line secret also has, as `***`. */
+function redactRuns(text: string, secrets: string[]): string {
+  const runs = new Set<string>()
+  for (const secret of secrets) {
+    if (/[\r\n]/.test(secret)) continue // its lines are masks of their own
+    for (let i = 0; i + SECRET_RUN <= secret.length; i++) runs.add(secret.slice(i, i + SECRET_RUN))
+  }
+  if (runs.size === 0 || text.length < SECRET_RUN) return text
+  let out = ''
+  let copied = 0
+  let end = -1
+  for (let i = 0; i + SECRET_RUN <= text.length; i++) {
+    if (!runs.has(text.slice(i, i + SECRET_RUN))) continue
+    if (i > end) {
+      // A new run: what lies before it is kept, then one mark for the whole run.
+      if (end >= 0) out += '***'
+      out += text.slice(copied, i)
+    }
+    end = i + SECRET_RUN
+    copied = end
+  }
+  if (end < 0) return text
+  return `${out}***${text.slice(copied)}`
 }
 
 // What secrets and tokens are made of: letters and digits, the punctuation of base64 and base64url

@@ -38,6 +38,7 @@ export interface RawInputs {
 const AZURE_VARIABLES = [
   'IDENTITY_ENDPOINT',
   'IDENTITY_HEADER',
+  'IDENTITY_SERVER_THUMBPRINT',
   'IMDS_ENDPOINT',
   'AZURE_POD_IDENTITY_AUTHORITY_HOST',
   'AZURE_FEDERATED_TOKEN_FILE',
@@ -50,39 +51,18 @@ type AzureVariable = (typeof AZURE_VARIABLES)[number]
 const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY']
 
 /**
- * The only place inputs are read. Every secret is masked the moment it is read, before anything
- * else can print it; identifiers (client and tenant IDs) are not, since users pass them on.
+ * The only place inputs are read. Every secret is masked the moment it is read (maskSecrets),
+ * before anything else can print it; identifiers (client and tenant IDs) are not, since users pass
+ * them on.
  */
 export function readInputs(io: Pick<Io, 'getInput' | 'mask' | 'env'>): RawInputs {
-  const mask = (...values: string[]) => {
-    for (const value of new Set(values)) if (value) io.mask(value)
-  }
-  const secret = (value: string, ...parts: string[]) => {
-    mask(value, ...parts)
-    return value
-  }
-  // A value too short to be real is never registered (the runner would blank out its letters all
-  // over the log): settings.ts refuses it before any request when it is the one used.
-  const credential = (value: string, ...parts: string[]) => (tooShortToBeSecret(value) ? value : secret(value, ...parts))
-  const proxyVariables = Object.fromEntries(PROXY_VARIABLES.map(name => [name, io.env[name]]))
-  const azureVariables = Object.fromEntries(AZURE_VARIABLES.map(name => [name, io.env[name]?.trim()]).filter(([, v]) => v))
-  // The App Service / Container Apps identity header is a secret (learn.microsoft.com, "Managed
-  // identities for App Service": it mitigates server-side request forgery); so is a proxy's
-  // credential, in every spelling that can be printed (NODE_DEBUG prints Proxy-Authorization).
-  credential(azureVariables.IDENTITY_HEADER ?? '')
-  mask(...proxySecrets(proxyVariables.https_proxy), ...proxySecrets(proxyVariables.HTTPS_PROXY))
-  const certificate = io.getInput('client-certificate')
-  const clientSecret = io.getInput('client-secret')
-  return {
-    // As it is, and as the form body spells it: every Entra secret has a `~`, which URLSearchParams
-    // writes as %7E, and an endpoint or gateway that echoes the request would print that spelling.
-    'client-secret': credential(clientSecret, formEncoded(clientSecret)),
-    // The whole PEM, and each line of the key's base64 body: the runner matches masks per line.
-    'client-certificate': secret(certificate, ...privateKeyLines(certificate)),
-    'client-certificate-password': secret(io.getInput('client-certificate-password')),
+  const raw: RawInputs = {
+    'client-secret': io.getInput('client-secret'),
+    'client-certificate': io.getInput('client-certificate'),
+    'client-certificate-password': io.getInput('client-certificate-password'),
     'managed-identity': io.getInput('managed-identity'),
     'federated-token-file': io.getInput('federated-token-file'),
-    idTokenRequestToken: credential(io.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN?.trim() ?? ''),
+    idTokenRequestToken: io.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN?.trim() ?? '',
     idTokenRequestUrl: io.env.ACTIONS_ID_TOKEN_REQUEST_URL?.trim() ?? '',
     'tenant-id': io.getInput('tenant-id'),
     'client-id': io.getInput('client-id'),
@@ -96,9 +76,39 @@ export function readInputs(io: Pick<Io, 'getInput' | 'mask' | 'env'>): RawInputs
     'timeout-seconds': io.getInput('timeout-seconds'),
     'keep-fresh': io.getInput('keep-fresh'),
     'azure-credentials': io.getInput('azure-credentials'),
-    proxyVariables,
-    azureVariables
+    proxyVariables: Object.fromEntries(PROXY_VARIABLES.map(name => [name, io.env[name]])),
+    azureVariables: Object.fromEntries(AZURE_VARIABLES.map(name => [name, io.env[name]?.trim()]).filter(([, v]) => v))
   }
+  maskSecrets(raw, io.mask)
+  return raw
+}
+
+/**
+ * Registers every secret among the inputs and variables, in every spelling that can be printed.
+ * The step does it as it reads them; the background renewer, which gets them on its pipe, does it
+ * again, so that what a server echoes during a renewal is redacted from its status file too.
+ */
+export function maskSecrets(raw: RawInputs, register: (value: string) => void): void {
+  const mask = (...values: string[]) => {
+    for (const value of new Set(values)) if (value) register(value)
+  }
+  // A value too short to be real is never registered (the runner would blank out its letters all
+  // over the log): settings.ts refuses it before any request when it is the one used.
+  const credential = (value: string, ...parts: string[]) => {
+    if (!tooShortToBeSecret(value)) mask(value, ...parts)
+  }
+  // As it is, and as the form body spells it: every Entra secret has a `~`, which URLSearchParams
+  // writes as %7E, and an endpoint or gateway that echoes the request would print that spelling.
+  credential(raw['client-secret'], formEncoded(raw['client-secret']))
+  // The whole PEM, and each line of the key's base64 body: the runner matches masks per line.
+  mask(raw['client-certificate'], ...privateKeyLines(raw['client-certificate']))
+  mask(raw['client-certificate-password'])
+  credential(raw.idTokenRequestToken)
+  // The App Service / Container Apps identity header is a secret (learn.microsoft.com, "Managed
+  // identities for App Service": it mitigates server-side request forgery); so is a proxy's
+  // credential, in every spelling that can be printed (NODE_DEBUG prints Proxy-Authorization).
+  credential(raw.azureVariables.IDENTITY_HEADER ?? '')
+  mask(...proxySecrets(raw.proxyVariables.https_proxy), ...proxySecrets(raw.proxyVariables.HTTPS_PROXY))
 }
 
 /** A value as URLSearchParams writes it in a form body. */

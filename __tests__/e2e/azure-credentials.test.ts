@@ -20,7 +20,12 @@ const GITHUB = 'https://token.actions.githubusercontent.com'
 const MAIN = 'repo:octo-org/octo-repo:ref:refs/heads/main'
 const REQUEST_TOKEN = 'ghs_requestTokenForTheIdTokenEndpoint0123'
 const EXCHANGE = 'api://AzureADTokenExchange'
-const RUNNER_ID = { clientId: '5a5a5a5a-0000-4000-8000-000000000002', objectId: '6b6b6b6b-0000-4000-8000-000000000002' }
+const RUNNER_ID = {
+  clientId: '5a5a5a5a-0000-4000-8000-000000000002',
+  objectId: '6b6b6b6b-0000-4000-8000-000000000002',
+  resourceId:
+    '/subscriptions/00000000-0000-4000-8000-000000000000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/runner'
+}
 const SHORT_S = 8
 const CLUSTER = 'https://oidc.prod-aks.azure.com/renewal-test/'
 const SERVICE_ACCOUNT = 'system:serviceaccount:arc-runners:arc-runner'
@@ -239,6 +244,32 @@ it('a federated token file (AKS) is exported as it is, also with keep-fresh rene
   } finally {
     removeTempDir(dir)
   }
+})
+
+describe("a managed identity's own token: later steps use the identity itself", () => {
+  const own = { 'client-secret': undefined, 'tenant-id': undefined, 'client-id': undefined, 'azure-credentials': 'true' }
+  const env = () => ({ AZURE_POD_IDENTITY_AUTHORITY_HOST: endpoint.imdsUrl })
+
+  it('by client ID: AZURE_CLIENT_ID is exported, which the SDKs read', async () => {
+    const main = await e2e.run({ ...own, 'managed-identity': RUNNER_ID.clientId }, env(), { job })
+    expect(main.code).toBe(0)
+    expect(jobEnv(job)).toEqual({ AZURE_CLIENT_ID: RUNNER_ID.clientId })
+    expect(annotations(main, 'warning').filter(w => w.includes('azure-credentials'))).toEqual([])
+  })
+
+  it.each([
+    ['object ID', `object-id:${RUNNER_ID.objectId}`, /objectId/],
+    ['resource ID', RUNNER_ID.resourceId, /resourceId/]
+  ])('by %s: nothing a later step reads names it, and a warning says how to name it', async (what, value, option) => {
+    const main = await e2e.run({ ...own, 'managed-identity': value }, env(), { job })
+    expect(main.code).toBe(0)
+    expect(jobEnv(job)).toEqual({})
+    // (The identity has no Graph roles here: the role-less warning is not this test's.)
+    const [warning, ...more] = annotations(main, 'warning').filter(w => w.includes('azure-credentials'))
+    expect(more).toEqual([])
+    expect(warning).toContain(`no variable names a user-assigned identity by its ${what}`)
+    expect(warning).toMatch(option)
+  })
 })
 
 it('refuses azure-credentials with a client secret before any request', async () => {

@@ -1,9 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from '@jest/globals'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { finishJob, leftInRunnerTemp, nodeBinary, startJob, stateEnv } from '../../scripts/runner.mjs'
+import { finishJob, leftInRunnerTemp, nodeBinary, ROOT, startJob, stateEnv } from '../../scripts/runner.mjs'
 import { annotations, DEMO, leaks, startE2e, type Job } from '../helpers/e2e.js'
 import { onlyOn } from '../helpers/platform.js'
 import { contentOf, processGone, readInTightLoop, renewalState, waitFor } from '../helpers/renewal.js'
@@ -120,6 +120,7 @@ it('after a refusal keeps the last token in the file, stops, and post warns with
   expect(warnings[0]).toMatch(/^Renewal of the token at .+ failed: .*HTTP 503/)
   expect(warnings[1]).toMatch(/^Renewal of the token at .+ failed: .*AADSTS7000215/)
   expect(warnings[2]).toMatch(/^Renewal stopped early: the token can no longer be renewed: .*AADSTS7000215/)
+  expect(warnings[2]).not.toMatch(/\.\.$/m)
   expect(leftInRunnerTemp(job)).toEqual([])
 })
 
@@ -157,6 +158,47 @@ it('ends by itself, and removes its files, when the runner process that started 
     starter.kill('SIGKILL')
   }
 })
+
+// A container job's step: the runner starts it with `docker exec` (actions/runner,
+// ContainerStepHost), in the container's PID namespace, whose init is the container's entrypoint:
+// the step's parent is outside it, and process.ppid is 0. Made here with unshare and nsenter.
+const namespaces =
+  process.platform === 'linux' && process.getuid?.() === 0 && existsSync('/usr/bin/unshare') && existsSync('/usr/bin/nsenter')
+;(namespaces ? it : it.skip)(
+  `in a container job, whose step has no parent in its PID namespace, keeps renewing until the post step${namespaces ? '' : ' (skipped: needs root on Linux with unshare and nsenter)'}`,
+  async () => {
+    const container = spawn('unshare', ['--pid', '--fork', 'sleep', '120'], { stdio: 'ignore' })
+    const own = startJob()
+    try {
+      let entrypoint = 0
+      await waitFor('the container to start', () => {
+        entrypoint = Number(spawnSync('pgrep', ['-P', String(container.pid)], { encoding: 'utf8' }).stdout.trim())
+        return entrypoint > 0
+      })
+      // `docker exec <container> node dist/index.js`, for the main step and for the post step alike.
+      const dockerExec = join(own.dir, 'docker-exec.mjs')
+      writeFileSync(
+        dockerExec,
+        `import { spawnSync } from 'node:child_process'\nconst step = spawnSync('nsenter', ['-t', '${entrypoint}', '-p', '--', ${JSON.stringify(nodeBinary())}, ${JSON.stringify(join(ROOT, 'dist', 'index.js'))}], { stdio: 'inherit' })\nprocess.exit(step.status ?? 1)\n`
+      )
+      const main = await e2e.run({ 'keep-fresh': 'true' }, {}, { job: own, script: dockerExec })
+      expect(main.code).toBe(0)
+      const { dir } = renewalState(own)
+      const token = join(dir, 'token')
+      const first = contentOf(token)
+      // The renewer watches no parent here (it has none): it renews past its 2 s watch interval.
+      await waitFor('two renewals', () => e2e.simulator.issued.length >= 3 && contentOf(token) !== first, 15_000)
+      await new Promise(resolve => setTimeout(resolve, 2500))
+      expect(existsSync(token)).toBe(true)
+      const post = await e2e.run({ 'keep-fresh': 'true' }, {}, { job: own, post: true, script: dockerExec })
+      expect(post.code).toBe(0)
+      expect(existsSync(dir)).toBe(false)
+    } finally {
+      container.kill('SIGKILL')
+      finishJob(own)
+    }
+  }
+)
 
 it('fails the step with one line naming keep-fresh when its files cannot be written, and leaves nothing behind', async () => {
   const notAFolder = join(job.dir, 'not-a-folder')

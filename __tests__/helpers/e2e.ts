@@ -38,7 +38,7 @@ export async function startE2e(options: Omit<Parameters<typeof startEntraSimulat
     run(
       inputs: Record<string, string | undefined> = {},
       env: Record<string, string> = {},
-      options: { stepSummary?: boolean; outputFile?: boolean; job?: Job; post?: boolean } = {}
+      options: { stepSummary?: boolean; outputFile?: boolean; job?: Job; post?: boolean; script?: string } = {}
     ): Promise<RunResult> {
       return runAction({
         ...options,

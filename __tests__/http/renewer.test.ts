@@ -79,6 +79,30 @@ it('renews at half the lifetime, retries a transient failure by the step rules, 
   expect(sent[4] - sent[3]).toBe(300_000)
 })
 
+it("records a renewal's failure without the step's secrets, though the renewer was handed them unmasked", async () => {
+  // A gateway that echoes the request during a renewal: the secret as it is, form-encoded with
+  // lower-case hex, and cut short. The renewer registers the step's secrets itself (maskSecrets).
+  const form = SECRET.replace('~', '%7e')
+  nock(LOGIN)
+    .post(PATH)
+    .times(2)
+    .reply(503, {
+      error: 'temporarily_unavailable',
+      error_description: `echo: client_secret=${form} secret=${SECRET} cut=${SECRET.slice(0, 14)}`
+    })
+  nock(LOGIN)
+    .post(PATH)
+    .reply(401, entraError(7000215, 'invalid_client', `Invalid client secret provided: ${SECRET}.`))
+  const step = fakeIo({ 'tenant-id': TENANT, 'client-id': CLIENT, 'client-secret': SECRET, 'max-attempts': '2', 'keep-fresh': 'true' })
+  const renewer = fakeIo({}, { http: createHttp(USER_AGENT) })
+  const status = newStatus(1, START)
+  await renewUntilStopped({ raw: readInputs(step), dir: files.dir, watchPid: 1, token: { due: START + 1000 } }, files, renewer, status)
+  const recorded = readFileSync(files.status, 'utf8') + JSON.stringify(status)
+  expect(status.failures).toHaveLength(2)
+  expect(recorded).toContain('client_secret=***')
+  for (let i = 0; i + 10 <= SECRET.length; i++) expect(recorded).not.toContain(SECRET.slice(i, i + 10))
+})
+
 it('renews a certificate assertion every 4 minutes, with no request, until the certificate expires', async () => {
   const made = createClientCertificate(dir, 'app', { now: START, validFromDays: -1, days: 1 })
   const io = fakeIo({ 'tenant-id': TENANT, 'client-id': CLIENT, 'client-certificate': made.pem, 'azure-credentials': 'true' })

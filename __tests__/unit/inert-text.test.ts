@@ -112,3 +112,32 @@ describe('cutAtBoundary', () => {
     }
   })
 })
+
+describe('redact, beyond what the runner masks', () => {
+  const secret = 'hostile8Q~NotARealSecret.0123456789abcdefghij'
+  const form = 'hostile8Q%7ENotARealSecret.0123456789abcdefghij'
+  const shown = (text: string) => redact(text, [secret, form])
+
+  it.each([
+    ['cut short', `'${secret.slice(0, 20)}...'`],
+    ['only its tail', `'...${secret.slice(-20)}'`],
+    ['an inner part', secret.slice(4, 31)],
+    ['split by a space', `${secret.slice(0, 12)} ${secret.slice(12)}`],
+    ['percent-encoded with lower-case hex', form.replace('%7E', '%7e')],
+    ['in base64', Buffer.from(secret).toString('base64')],
+    ['in base64url', Buffer.from(secret).toString('base64url')]
+  ])('a secret echoed %s', (_, echoed) => {
+    const text = shown(`the gateway said: ${echoed} (end)`)
+    expect(text).toMatch(/^the gateway said: .*\*\*\*.* \(end\)$/)
+    for (let i = 0; i + 10 <= secret.length; i++) expect(text).not.toContain(secret.slice(i, i + 10))
+    expect(text).not.toContain(Buffer.from(secret).toString('base64').slice(0, 20))
+  })
+
+  it('keeps text that shares less than 10 characters in a row with any secret', () => {
+    expect(shown('hostile8Q and 123456789 are everyday words here')).toBe('hostile8Q and 123456789 are everyday words here')
+  })
+
+  it("leaves a multi-line secret's runs to the masks of its lines", () => {
+    expect(redact('a BEGIN PRIVATE KEY line', ['-----BEGIN PRIVATE KEY-----\nMIIEvQ'])).toBe('a BEGIN PRIVATE KEY line')
+  })
+})

@@ -56,7 +56,10 @@ describe('after a failed renewal', () => {
   it('tries again within a minute, sooner while what is in the file still lives', () => {
     expect(retryAt(START, undefined)).toBe(START + MINUTE)
     expect(retryAt(START, START + 60 * MINUTE)).toBe(START + MINUTE)
-    expect(retryAt(START, START + 8000)).toBe(START + 2000)
-    expect(retryAt(START, START - MINUTE)).toBe(START + 1000)
+    expect(retryAt(START, START + 8000)).toBe(START + 5000)
+    expect(retryAt(START, START + 40_000)).toBe(START + 10_000)
+    // Expired already: an outage that outlasts the token costs a request a minute, not every second.
+    expect(retryAt(START, START - MINUTE)).toBe(START + MINUTE)
+    expect(retryAt(START, START)).toBe(START + MINUTE)
   })
 })

@@ -371,6 +371,13 @@ describe('managed identity and federated token files', () => {
     ).toEqual([['IDENTITY_ENDPOINT', expect.stringMatching(/IDENTITY_ENDPOINT is not a URL/)]])
   })
 
+  it('refuses a Service Fabric node (IDENTITY_SERVER_THUMBPRINT), whose endpoint speaks another protocol, before any request', () => {
+    const serviceFabric = { IDENTITY_ENDPOINT: 'https://127.0.0.1:2377/metadata/identity/oauth2/token', IDENTITY_HEADER: HEADER }
+    expect(
+      errorsFor({ ...noApp, 'managed-identity': 'system', azureVariables: { ...serviceFabric, IDENTITY_SERVER_THUMBPRINT: 'ab12' } })
+    ).toEqual([['managed-identity', expect.stringMatching(/Service Fabric node \(IDENTITY_SERVER_THUMBPRINT is set\).*Use GitHub OIDC/)]])
+  })
+
   it('with tenant-id and client-id, uses a user-assigned identity as the app credential for the cloud exchange audience', () => {
     const settings = parseSettings(raw({ 'client-secret': '', 'managed-identity': USER_ASSIGNED, cloud: 'usgov' }))
     expect(settings.source).toEqual({
@@ -615,7 +622,10 @@ describe('Azure Arc', () => {
 
   it('refuses a user-assigned identity there: Arc has only the system-assigned one', () => {
     expect(errorsFor({ 'client-secret': '', 'client-id': '', 'managed-identity': CLIENT, azureVariables: arc })).toEqual([
-      ['managed-identity', expect.stringMatching(/Azure Arc-enabled server, which has only its system-assigned identity/)]
+      [
+        'managed-identity',
+        expect.stringMatching(/Azure Arc-enabled server, where the action uses only the machine's system-assigned identity/)
+      ]
     ])
   })
 })

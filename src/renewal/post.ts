@@ -43,7 +43,8 @@ export async function post(io: Io, saved: string): Promise<void> {
   if (status.failureCount > shown) io.log.warning(`${status.failureCount - shown} earlier failed renewals are not listed.`)
   for (const failure of status.failures) io.log.warning(`Renewal of the ${failure.what} at ${failure.at} failed: ${failure.reason}`)
   // The post step's own SIGTERM is the normal end; anything else is worth a warning.
-  if (status.stopped && !status.stopped.startsWith('stopped by the post step')) io.log.warning(`Renewal stopped early: ${status.stopped}.`)
+  if (status.stopped && !status.stopped.startsWith('stopped by the post step'))
+    io.log.warning(`Renewal stopped early: ${status.stopped.replace(/\.$/, '')}.`)
 }
 
 function times(n: number): string {

@@ -3,6 +3,7 @@ import { acquireAssertion, acquireToken } from '../acquire.js'
 import { ActionError } from '../errors.js'
 import type { RawInputs } from '../inputs.js'
 import { createBackgroundIo, type Io } from '../io.js'
+import { maskSecrets } from '../inputs.js'
 import { parseSettings } from '../settings.js'
 import { removeRenewalFiles, renewalFiles, writeAtomically, writeTokenFiles, type RenewalFiles } from './files.js'
 import { onStopSignal, readHandOver, watchProcess } from './process.js'
@@ -48,8 +49,11 @@ export async function renew(): Promise<void> {
     }
   }
   onStopSignal(signal => finish(`stopped by the post step (${signal})`))
-  // Nobody is left to read the files: remove them, the token first among them.
-  watchProcess(handOver.watchPid, () => finish('the runner process that started the step is gone', true))
+  // Nobody is left to read the files: remove them, the token first among them. A step with no
+  // parent of its own (0, or init: a container job's step started by `docker exec`, whose parent
+  // is outside the container's PID namespace, actions/runner ContainerStepHost) has nothing to
+  // watch: the post step stops the renewer, and the container ends with the job.
+  if (handOver.watchPid > 1) watchProcess(handOver.watchPid, () => finish('the runner process that started the step is gone', true))
   let stopped: string
   try {
     stopped = await renewUntilStopped(handOver, files, io, status)
@@ -66,6 +70,8 @@ export async function renew(): Promise<void> {
  * keeping what it had; a refusal ends renewal. Returns why it ended.
  */
 export async function renewUntilStopped(handOver: HandOver, files: RenewalFiles, io: Io, status: RenewalStatus): Promise<string> {
+  // Masked again here: the renewer redacts what it records (status.json) with the step's secrets.
+  maskSecrets(handOver.raw, io.mask)
   const settings = parseSettings(handOver.raw)
   const renewals: { what: What; next: Renewal; renew: () => Promise<Renewal> }[] = []
   if (handOver.token) {

@@ -9,6 +9,7 @@ const USE_MARGIN_MS = 60_000
 // Even a long-lived assertion is renewed at least this often; a short one at least four times in its life.
 const MAX_ASSERTION_PERIOD_MS = 60 * 60_000
 const MIN_PERIOD_MS = 1000
+const RETRY_MIN_MS = 5000
 const RETRY_CAP_MS = 60_000
 
 /**
@@ -42,11 +43,13 @@ export function assertionRenewalAt(assertion: string, now: number): number {
 
 /**
  * When to try again after a renewal failed for now (its own retries spent): within a minute, and
- * sooner while what is in the file still lives, so that a short outage costs little.
+ * sooner (a quarter of what is left, at least 5 s) while what is in the file still lives, so that
+ * a short outage costs little. Once it has expired, once a minute: an outage that outlasts the
+ * token must not turn into a request every few seconds for the rest of the job.
  */
 export function retryAt(now: number, expiresAt: number | undefined): number {
-  const left = expiresAt === undefined ? RETRY_CAP_MS : (expiresAt - now) / 4
-  return now + Math.round(Math.min(RETRY_CAP_MS, Math.max(MIN_PERIOD_MS, left)))
+  const left = expiresAt === undefined ? 0 : expiresAt - now
+  return now + (left <= 0 ? RETRY_CAP_MS : Math.round(Math.min(RETRY_CAP_MS, Math.max(RETRY_MIN_MS, left / 4))))
 }
 
 /** A JWT's `exp` in epoch milliseconds, or undefined when it has none that can be read. */

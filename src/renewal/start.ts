@@ -88,11 +88,20 @@ function publishRenewal(io: Io, settings: Settings, files: RenewalFiles | undefi
   }
   for (const [name, value] of Object.entries(exports)) io.exportVariable(name, value)
   const names = Object.keys(exports)
-  if (settings.azureCredentials) {
-    io.log.info(
-      names.length > 0
-        ? `Later steps sign in with ${names.join(', ')} (no secret among them).`
-        : "'azure-credentials': later steps use the machine's managed identity as it is; no variable is needed for it."
-    )
+  if (!settings.azureCredentials) return
+  if (names.length > 0) {
+    io.log.info(`Later steps sign in with ${names.join(', ')} (no secret among them).`)
+    return
   }
+  const id = settings.source.kind === 'managed-identity' ? settings.source.identity.id : undefined
+  if (id?.kind === 'object-id' || id?.kind === 'resource-id') {
+    // No SDK reads an object or resource ID from the environment: a later step that does not name
+    // the identity asks the endpoint without one, and gets the machine's default identity.
+    const [option, flag] = id.kind === 'object-id' ? ['objectId', '--object-id'] : ['resourceId', '--resource-id']
+    io.log.warning(
+      `'azure-credentials': no variable names a user-assigned identity by its ${id.kind === 'object-id' ? 'object' : 'resource'} ID, so a later step that does not name it gets the machine's default identity instead. Name it in each (@azure/identity: new ManagedIdentityCredential({ ${option}: ... }); Azure CLI: az login --identity ${flag} ...), or give its client ID in 'managed-identity', which is exported as AZURE_CLIENT_ID.`
+    )
+    return
+  }
+  io.log.info("'azure-credentials': later steps use the machine's managed identity as it is; no variable is needed for it.")
 }
