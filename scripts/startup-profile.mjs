@@ -4,8 +4,8 @@
 // `node --cpu-prof` the way the runner starts a step, with no credential input, so that each run
 // loads everything, fails at input validation and makes no request; and as often, alternating, a
 // floor that only loads node:https and node:fs, as the benchmark's floor does (scripts/bench.mjs).
-// Prints the CPU profile's self time per run by where it was spent (median over the runs), and
-// the Node built-in modules the action loads beyond the floor's. It leaves nothing behind.
+// Prints the CPU profile's self time per run by where it was spent (median over the runs). It
+// leaves nothing behind.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -29,14 +29,8 @@ try {
   const moduleAt = moduleMap(readFileSync(bundle, 'utf8'), JSON.parse(readFileSync(stats, 'utf8')))
   const floor = join(dir, 'floor.mjs')
   writeFileSync(floor, "import 'node:https'\nimport 'node:fs'\n")
-  const loadList = join(dir, 'load-list.cjs')
-  writeFileSync(
-    loadList,
-    'process.on("exit",()=>process.getBuiltinModule("node:fs").writeFileSync(process.env.LOAD_LIST,process.moduleLoadList.join("\\n")))\n'
-  )
   const env = { ...baseEnv(), GITHUB_ACTIONS: 'true', RUNNER_OS: 'Linux', ...inputEnv({}) }
-  const run = (script, extra = []) =>
-    spawnSync(nodeBinary(), [...extra, script], { cwd: dir, env: { ...env, LOAD_LIST: join(dir, 'loaded') }, encoding: 'utf8' })
+  const run = (script, extra = []) => spawnSync(nodeBinary(), [...extra, script], { cwd: dir, env, encoding: 'utf8' })
 
   const profiles = { action: join(dir, 'action'), floor: join(dir, 'floor') }
   for (let i = 0; i < RUNS; i++) {
@@ -47,13 +41,6 @@ try {
       run(script, ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', profiles[name]])
     }
   }
-  const loaded = script => {
-    run(script, ['-r', loadList])
-    return new Set(readFileSync(join(dir, 'loaded'), 'utf8').split('\n'))
-  }
-  const floorModules = loaded(floor)
-  const extraModules = [...loaded(bundle)].filter(name => name.startsWith('NativeModule') && !floorModules.has(name))
-
   const action = selfTimes(profiles.action, moduleAt)
   const base = selfTimes(profiles.floor, moduleAt)
   const floorBy = new Map(base.by)
@@ -67,9 +54,6 @@ try {
   for (const [where, ms] of action.by) {
     if (ms >= 0.1) console.log(`${(floorBy.get(where) ?? 0).toFixed(1).padStart(8)}${ms.toFixed(1).padStart(8)}  ${where}`)
   }
-  console.log(
-    `built-in modules the action loads beyond the floor: ${extraModules.map(n => n.replace('NativeModule ', '')).join(', ') || 'none'}`
-  )
 } finally {
   removeTempDir(dir)
 }
