@@ -4,8 +4,9 @@
 // `node --cpu-prof` the way the runner starts a step, with no credential input, so that each run
 // loads everything, fails at input validation and makes no request; and as often, alternating, a
 // floor that only loads node:https and node:fs, as the benchmark's floor does (scripts/bench.mjs).
-// Prints the CPU profile's self time per run by where it was spent (median over the runs). It
-// leaves nothing behind.
+// Prints the CPU profile's self time per run by where it was spent (median over the runs), and
+// the totals of dist/index.js and of PROFILE_BASELINE (another build) in the same alternation.
+// It leaves nothing behind.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -13,6 +14,7 @@ import { baseEnv, inputEnv, nodeBinary, ROOT } from './runner.mjs'
 import { exitOnSignals, makeTempDir, removeTempDir } from './temp.mjs'
 
 const RUNS = Number(process.argv[2] ?? 20)
+const BASELINE = process.env.PROFILE_BASELINE
 exitOnSignals()
 const dir = makeTempDir('startup-profile-')
 try {
@@ -32,26 +34,29 @@ try {
   const env = { ...baseEnv(), GITHUB_ACTIONS: 'true', RUNNER_OS: 'Linux', ...inputEnv({}) }
   const run = (script, extra = []) => spawnSync(nodeBinary(), [...extra, script], { cwd: dir, env, encoding: 'utf8' })
 
-  const profiles = { action: join(dir, 'action'), floor: join(dir, 'floor') }
+  // The committed dist/index.js, and PROFILE_BASELINE (another build's index.js, say the one
+  // before a change) when set, are profiled in the same alternation: totals only, as their
+  // minified lines name no module.
+  const scripts = { floor, action: bundle, dist: join(ROOT, 'dist', 'index.js'), ...(BASELINE && { baseline: BASELINE }) }
+  const profiles = Object.fromEntries(Object.keys(scripts).map(name => [name, join(dir, `profile-${name}`)]))
   for (let i = 0; i < RUNS; i++) {
-    for (const [name, script] of [
-      ['action', bundle],
-      ['floor', floor]
-    ]) {
+    for (const [name, script] of Object.entries(scripts)) {
       run(script, ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', profiles[name]])
     }
   }
-  const action = selfTimes(profiles.action, moduleAt)
-  const base = selfTimes(profiles.floor, moduleAt)
-  const floorBy = new Map(base.by)
+  const results = Object.fromEntries(Object.keys(scripts).map(name => [name, selfTimes(profiles[name], moduleAt)]))
+  const floorBy = new Map(results.floor.by)
   console.log(
     `Node ${execFileSync(nodeBinary(), ['--version'], { encoding: 'utf8' }).trim()}, ${RUNS} runs each, CPU profile self time (ms), median per run`
   )
-  console.log(`   floor  action  where`)
+  for (const name of ['dist', 'baseline']) {
+    if (results[name]) console.log(`${name} (${scripts[name]}): total ${results[name].total}`)
+  }
+  console.log(`   floor  action  where (action: src/ built without --minify)`)
   console.log(
-    `${base.total.padStart(8)}${action.total.padStart(8)}  total (floor: imports node:https and node:fs; action: fails at input validation)`
+    `${results.floor.total.padStart(8)}${results.action.total.padStart(8)}  total (floor: imports node:https and node:fs; action: fails at input validation)`
   )
-  for (const [where, ms] of action.by) {
+  for (const [where, ms] of results.action.by) {
     if (ms >= 0.1) console.log(`${(floorBy.get(where) ?? 0).toFixed(1).padStart(8)}${ms.toFixed(1).padStart(8)}  ${where}`)
   }
 } finally {
