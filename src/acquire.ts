@@ -6,7 +6,6 @@ import type { Io } from './io.js'
 import { withRetry, type AttemptCount, type RetryBudget } from './retry.js'
 import type { Settings } from './settings.js'
 import { requestEntraToken } from './token-sources/entra.js'
-import { requestManagedIdentityToken } from './token-sources/managed-identity.js'
 import type { Token } from './token-response.js'
 
 /**
@@ -17,7 +16,7 @@ import type { Token } from './token-response.js'
  */
 export async function acquireToken(settings: Settings, io: Io): Promise<Token> {
   const { retry, start } = budget(settings, io)
-  const credential = settings.source.kind === 'entra' ? createCredential(settings.source.credential, settings, io, retry) : undefined
+  const credential = settings.source.kind === 'entra' ? await createCredential(settings.source.credential, settings, io, retry) : undefined
   const deadline = start()
   // Whatever happens below (a request that never settles included), the deadline ends it.
   return deadline.bound(requestToken(settings, credential, io, retry))
@@ -33,7 +32,7 @@ export async function acquireAssertion(settings: Settings, io: Io): Promise<stri
   const { source } = settings
   if (source.kind !== 'entra') throw new Error('a managed identity of its own has no client assertion')
   const { retry, start } = budget(settings, io)
-  const credential = createCredential(source.credential, settings, io, retry)
+  const credential = await createCredential(source.credential, settings, io, retry)
   const deadline = start()
   const { client_assertion: assertion } = await deadline.bound(
     credential.authenticate({ tokenUrl: settings.tokenUrl, signal: deadline.signal })
@@ -74,6 +73,8 @@ async function requestToken(settings: Settings, credential: Credential | undefin
     // managed identities ... to acquire an access token"): the scope without /.default.
     const resource = settings.scope.replace(/\/\.default$/, '')
     io.log.debug(`Requesting a token for ${resource} from the managed identity endpoint`)
+    // Evaluated only when a managed identity is the source (credentials/index.ts says why).
+    const { requestManagedIdentityToken } = await import(/* webpackMode: "eager" */ './token-sources/managed-identity.js')
     return retry('managed identity token request', signal => requestManagedIdentityToken(io, source.identity, resource, signal))
   }
   if (!credential) throw new Error('an Entra token request without a credential')

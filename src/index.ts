@@ -1,4 +1,4 @@
-import { RENEW_ARGUMENT } from './renewal/process.js'
+import { RENEW_ARGUMENT } from './renewal/names.js'
 
 // One bundle, three entry points over one pipeline (src/acquire.ts):
 // - `node dist/index.js --renew`: the background renewer the main step starts (renewal/process.ts);

@@ -1,6 +1,6 @@
 import { ActionError, InputErrors } from './errors.js'
 import { createIo, type Logger } from './io.js'
-import { STATE_NAME } from './renewal/start.js'
+import { STATE_NAME } from './renewal/names.js'
 import { run as runWith } from './run.js'
 
 /**

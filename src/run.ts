@@ -4,7 +4,6 @@ import { acquireToken } from './acquire.js'
 import { readInputs } from './inputs.js'
 import type { Io } from './io.js'
 import { publish } from './publish.js'
-import { startRenewal } from './renewal/start.js'
 import { parseSettings } from './settings.js'
 
 /** inputs → settings → token source (with its credential, retried) → claims → outputs → renewal. */
@@ -25,5 +24,9 @@ export async function run(io: Io): Promise<void> {
   const warning = rolelessWarning(facts, isGraphScope(settings.scope), principal, settings.scope)
   if (warning) io.log.warning(warning)
   await publish(io, settings, token, facts)
-  if (settings.keepFresh || settings.azureCredentials) await startRenewal(io, settings, raw, token)
+  if (settings.keepFresh || settings.azureCredentials) {
+    // Evaluated only for the steps that renew (src/index.ts says how one file holds it all).
+    const { startRenewal } = await import(/* webpackMode: "eager" */ './renewal/start.js')
+    await startRenewal(io, settings, raw, token)
+  }
 }

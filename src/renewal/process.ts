@@ -1,9 +1,8 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { RENEW_ARGUMENT } from './names.js'
 
-/** The argument that makes dist/index.js the renewer: a marker, never a value that matters. */
-export const RENEW_ARGUMENT = '--renew'
 // The hand-over is a few KB (inputs, a PEM at most); anything larger is not ours.
 const MAX_HAND_OVER_BYTES = 1024 * 1024
 const WATCH_INTERVAL_MS = 2000

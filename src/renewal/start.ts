@@ -10,6 +10,7 @@ import { createRenewalFiles, removeRenewalFiles, writeAtomically, writeTokenFile
 import { renewerEnvironment, startDetached } from './process.js'
 import type { HandOver } from './renewer.js'
 import { assertionRenewalAt, expiryOf, tokenRenewalAt } from './schedule.js'
+import { STATE_NAME } from './names.js'
 import { iso, newStatus, writeStatus } from './status.js'
 
 /** The post step's state: where the files are, and which process renews them. */
@@ -19,7 +20,6 @@ export interface RenewalState {
   /** 0 when nothing needs renewing (a federated token file that the kubelet renews). */
   pid: number
 }
-export const STATE_NAME = 'renewal'
 
 /**
  * The main step's last stage for 'keep-fresh' and 'azure-credentials': writes the first token and

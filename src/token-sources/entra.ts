@@ -1,5 +1,4 @@
 import type { Credential } from '../credentials/credential.js'
-import { explainEntraError, readEntraError } from '../entra-errors.js'
 import { ActionError } from '../errors.js'
 import { describeBody, parseJson, type HttpResponse } from '../http-transport.js'
 import type { Io } from '../io.js'
@@ -50,6 +49,8 @@ export async function requestEntraToken(
   }
 
   const retryAfterMs = parseRetryAfter(response.headers['retry-after'], io.now())
+  // The explanation table is evaluated only when a request fails (credentials/index.ts says why).
+  const { explainEntraError, readEntraError } = await import(/* webpackMode: "eager" */ '../entra-errors.js')
   const rejection = readEntraError(body, io.redact)
   const host = new URL(settings.tokenUrl).host
   if (rejection) {
