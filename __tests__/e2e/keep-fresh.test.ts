@@ -163,7 +163,9 @@ it('ends by itself, and removes its files, when the runner process that started 
 // ContainerStepHost), in the container's PID namespace, whose init is the container's entrypoint:
 // the step's parent is outside it, and process.ppid is 0. Made here with unshare and nsenter.
 const namespaces =
-  process.platform === 'linux' && process.getuid?.() === 0 && existsSync('/usr/bin/unshare') && existsSync('/usr/bin/nsenter')
+  process.platform === 'linux' &&
+  process.getuid?.() === 0 &&
+  ['unshare', 'nsenter'].every(tool => spawnSync(tool, ['--version']).status === 0)
 ;(namespaces ? it : it.skip)(
   `in a container job, whose step has no parent in its PID namespace, keeps renewing until the post step${namespaces ? '' : ' (skipped: needs root on Linux with unshare and nsenter)'}`,
   async () => {
