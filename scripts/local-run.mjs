@@ -7,7 +7,8 @@
 // CLIENT_CERTIFICATE_FILE, and CLIENT_CERTIFICATE_PASSWORD if the key is encrypted) it asks the
 // real Entra ID; with only some of them it says what is missing rather than guess. SCOPE, CLOUD,
 // REQUIRED_ROLES and RUNNER_DEBUG=1 apply to both, and so does any INPUT_<NAME> variable, as the
-// step's `with:` (INPUT_SCOPE, or `env 'INPUT_MAX-ATTEMPTS=1' npm start`): it wins over what npm
+// step's `with:` (INPUT_SCOPE; a hyphenated name through `env 'INPUT_MAX-ATTEMPTS=1' node
+// scripts/local-run.mjs`, since npm's `sh` may be dash, which drops such names): it wins over what npm
 // start sets, and one that action.yml does not declare gets the runner's warning, as in a workflow
 // (a typo such as INPUT_TENANT_ID, which the action never reads). Against the simulator, SIMULATE
 // picks the credential: 'managed-identity' (a VM's system-assigned identity, at a local fake IMDS),
