@@ -181,15 +181,17 @@ async function watchRenewals(inputs, runEnv) {
     const tokenFile = main.outputs['token-file']
     if (main.code !== 0 || !tokenFile) return main
     console.log('\n── later steps: the token file for 10 s ──')
+    // The status file, not the token: the renewer writes the token first and then its status, so
+    // a change of token could be shown with the status of the renewal before.
     const statusFile = join(dirname(tokenFile), 'status.json')
-    let last = readFileSync(tokenFile, 'utf8')
+    const renewals = () => JSON.parse(readFileSync(statusFile, 'utf8'))
+    let seen = renewals().renewals.token
     for (const until = Date.now() + 10_000; Date.now() < until;) {
       await new Promise(resolve => setTimeout(resolve, 200))
-      const now = readFileSync(tokenFile, 'utf8')
-      if (now === last) continue
-      last = now
-      const status = JSON.parse(readFileSync(statusFile, 'utf8'))
-      console.log(`${new Date().toISOString()} renewed (${status.renewals.token} so far; next at ${status.nextRenewal})`)
+      const status = renewals()
+      if (status.renewals.token === seen) continue
+      seen = status.renewals.token
+      console.log(`${status.lastRenewal} renewed (${seen} so far; next at ${status.nextRenewal})`)
     }
     console.log('\n── post step ──')
     return await runAction({ inputs, env: runEnv, job, post: true })
