@@ -267,11 +267,29 @@ function spellingsOf(value) {
   // no mask matches. Of a JWT, parts of its signature only (every JWT's header starts alike).
   const whole = parts.length === 3 ? parts[2] : value
   if (!/[\r\n]/.test(value)) {
-    for (const spelling of [whole, new URLSearchParams({ v: whole }).toString().slice(2)]) {
+    for (const spelling of [whole, new URLSearchParams({ v: whole }).toString().slice(2), ...base64Cores(value)]) {
       for (let i = 0; i + PART <= spelling.length; i++) spellings.add(spelling.slice(i, i + PART))
     }
   }
   return spellings
+}
+
+/**
+ * A value's base64 and base64url inside a longer encoded text, at each of the three byte positions
+ * it can start at in a base64 group (an echoed request body encoded whole): the characters that its
+ * bytes alone decide (RFC 4648 §4, §5).
+ */
+function base64Cores(value) {
+  const bytes = Buffer.from(value)
+  const cores = []
+  for (const offset of [0, 1, 2]) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes])
+      .toString('base64')
+      .replace(/=+$/, '')
+    const core = encoded.slice(Math.ceil((offset * 8) / 6), Math.floor(((offset + bytes.length) * 8) / 6))
+    cores.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'))
+  }
+  return cores
 }
 
 /** The shortest part of a secret that counts as a leak: long enough never to occur by chance. */

@@ -57,33 +57,62 @@ const SECRET_RUN = 10
 /**
  * `text` with every secret replaced by `***`, as the runner shows a masked value (the longest
  * first, so that a secret containing another is replaced whole), and more than the runner does:
- * each secret also in base64 and base64url, with the hex digits of its percent-encoding in either
- * case, and any run of SECRET_RUN or more characters of a one-line secret.
+ * each secret also in base64 and base64url at any alignment, with the hex digits of its
+ * percent-encoding in either case, and any run of SECRET_RUN or more characters of a one-line
+ * secret or of its base64. (A multi-line secret's lines are masks of their own.)
  */
 export function redact(text: string, secrets: Iterable<string>): string {
   const values = [...new Set(secrets)].filter(Boolean)
   if (values.length === 0) return text
-  const spellings = new Set<string>()
-  for (const value of values) {
-    spellings.add(value)
-    spellings.add(Buffer.from(value).toString('base64'))
-    spellings.add(Buffer.from(value).toString('base64url'))
-    if (/%[0-9A-Fa-f]{2}/.test(value)) spellings.add(value.replace(/%[0-9A-Fa-f]{2}/g, hex => hex.toLowerCase()))
-  }
+  const { spellings, runs } = compiled(values)
   let shown = text
-  for (const spelling of [...spellings].sort((a, b) => b.length - a.length)) {
-    if (spelling.length >= 4 && shown.includes(spelling)) shown = shown.replaceAll(spelling, '***')
-  }
-  return redactRuns(shown, values)
+  for (const spelling of spellings) if (shown.includes(spelling)) shown = shown.replaceAll(spelling, '***')
+  return redactRuns(shown, runs)
 }
 
-/** Every run of SECRET_RUN or more characters that a one-line secret also has, as `***`. */
-function redactRuns(text: string, secrets: string[]): string {
+// Every line the action prints is redacted with the same few secrets: what they compile to is
+// kept until a new one is registered.
+let cache: { key: string; spellings: string[]; runs: Set<string> } | undefined
+
+function compiled(values: string[]): { spellings: string[]; runs: Set<string> } {
+  const key = values.join('\0')
+  if (cache?.key === key) return cache
+  const spellings = new Set<string>()
   const runs = new Set<string>()
-  for (const secret of secrets) {
-    if (/[\r\n]/.test(secret)) continue // its lines are masks of their own
-    for (let i = 0; i + SECRET_RUN <= secret.length; i++) runs.add(secret.slice(i, i + SECRET_RUN))
+  for (const value of values) {
+    spellings.add(value)
+    if (/%[0-9A-Fa-f]{2}/.test(value)) spellings.add(value.replace(/%[0-9A-Fa-f]{2}/g, hex => hex.toLowerCase()))
+    const encoded = base64Spellings(value)
+    for (const spelling of encoded) spellings.add(spelling)
+    if (/[\r\n]/.test(value)) continue
+    for (const spelling of [value, ...encoded]) {
+      for (let i = 0; i + SECRET_RUN <= spelling.length; i++) runs.add(spelling.slice(i, i + SECRET_RUN))
+    }
   }
+  cache = { key, spellings: [...spellings].filter(s => s.length >= 4).sort((a, b) => b.length - a.length), runs }
+  return cache
+}
+
+/**
+ * A value's base64 and base64url as they appear inside a longer encoded text: the value can start
+ * at any of the three byte positions of a base64 group (an echoed request body encoded whole), so
+ * for each, the characters that its bytes alone decide (RFC 4648 §4, §5).
+ */
+export function base64Spellings(value: string): string[] {
+  const bytes = Buffer.from(value)
+  const spellings: string[] = []
+  for (const offset of [0, 1, 2]) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes])
+      .toString('base64')
+      .replace(/=+$/, '')
+    const core = encoded.slice(Math.ceil((offset * 8) / 6), Math.floor(((offset + bytes.length) * 8) / 6))
+    spellings.push(core, core.replace(/\+/g, '-').replace(/\//g, '_'))
+  }
+  return [...new Set(spellings)].filter(spelling => spelling.length >= SECRET_RUN)
+}
+
+/** Every run of SECRET_RUN or more characters that a one-line secret (or its base64) also has, as `***`. */
+function redactRuns(text: string, runs: Set<string>): string {
   if (runs.size === 0 || text.length < SECRET_RUN) return text
   let out = ''
   let copied = 0

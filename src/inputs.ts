@@ -49,6 +49,8 @@ const AZURE_VARIABLES = [
 type AzureVariable = (typeof AZURE_VARIABLES)[number]
 
 const PROXY_VARIABLES = ['https_proxy', 'HTTPS_PROXY', 'no_proxy', 'NO_PROXY']
+// The shortest proxy credential masked (proxy.ts masks a user name alone from this length too).
+const MIN_PROXY_SECRET = 8
 
 /**
  * The only place inputs are read. Every secret is masked the moment it is read (maskSecrets),
@@ -108,7 +110,11 @@ export function maskSecrets(raw: RawInputs, register: (value: string) => void): 
   // identities for App Service": it mitigates server-side request forgery); so is a proxy's
   // credential, in every spelling that can be printed (NODE_DEBUG prints Proxy-Authorization).
   credential(raw.azureVariables.IDENTITY_HEADER ?? '')
-  mask(...proxySecrets(raw.proxyVariables.https_proxy), ...proxySecrets(raw.proxyVariables.HTTPS_PROXY))
+  // A proxy's credential is the user's own and is never refused; one too short to mask without
+  // blanking ordinary text all over the log ('aaaa', 'graph') is not masked (its base64, in the
+  // Proxy-Authorization header, is long enough to be).
+  const proxy = [...proxySecrets(raw.proxyVariables.https_proxy), ...proxySecrets(raw.proxyVariables.HTTPS_PROXY)]
+  mask(...proxy.filter(value => value.length >= MIN_PROXY_SECRET))
 }
 
 /** A value as URLSearchParams writes it in a form body. */

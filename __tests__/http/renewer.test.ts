@@ -103,6 +103,33 @@ it("records a renewal's failure without the step's secrets, though the renewer w
   for (let i = 0; i + 10 <= SECRET.length; i++) expect(recorded).not.toContain(SECRET.slice(i, i + 10))
 })
 
+it('once the token in the file has expired, tries an outage once a minute with one request each time', async () => {
+  const sent: number[] = []
+  const io = fakeIo(
+    { 'tenant-id': TENANT, 'client-id': CLIENT, 'client-secret': SECRET, 'keep-fresh': 'true' },
+    { http: createHttp(USER_AGENT) }
+  )
+  const scope = nock(LOGIN)
+  const reply = (status: number, body: unknown) => () => {
+    sent.push(io.now() - START)
+    return [status, JSON.stringify(body), { 'content-type': 'application/json' }] as [number, string, Record<string, string>]
+  }
+  scope
+    .post(PATH)
+    .times(6)
+    .reply(reply(503, { error: 'temporarily_unavailable' }))
+  scope.post(PATH).reply(reply(401, entraError(7000215, 'invalid_client', 'Invalid client secret provided.')))
+  const status = newStatus(1, START)
+  await renewUntilStopped(
+    { raw: readInputs(io), dir: files.dir, watchPid: 1, token: { due: START + 1000, expiresOn: START + 2000 } },
+    files,
+    io,
+    status
+  )
+  // Before expiry: the step's 4 attempts with their back-off. After: one request a minute.
+  expect(sent).toEqual([1000, 1750, 3250, 6250, 66_250, 126_250, 186_250])
+})
+
 it('renews a certificate assertion every 4 minutes, with no request, until the certificate expires', async () => {
   const made = createClientCertificate(dir, 'app', { now: START, validFromDays: -1, days: 1 })
   const io = fakeIo({ 'tenant-id': TENANT, 'client-id': CLIENT, 'client-certificate': made.pem, 'azure-credentials': 'true' })

@@ -133,6 +133,15 @@ describe('redact, beyond what the runner masks', () => {
     expect(text).not.toContain(Buffer.from(secret).toString('base64').slice(0, 20))
   })
 
+  it.each([0, 1, 2])('a request body echoed in base64 with the secret %i bytes into a base64 group, whole or cut', prefix => {
+    const body = `${'x'.repeat(prefix)}grant_type=client_credentials&client_secret=${form}&scope=graph`
+    for (const encoded of [Buffer.from(body).toString('base64'), Buffer.from(body).toString('base64').slice(0, 60)]) {
+      const text = shown(`request was ${encoded}`)
+      const decoded = Buffer.from(text.replace('request was ', '').replace(/\*\*\*/g, ''), 'base64').toString('latin1')
+      for (let i = 0; i + 10 <= form.length; i++) expect(decoded).not.toContain(form.slice(i, i + 10))
+    }
+  })
+
   it('keeps text that shares less than 10 characters in a row with any secret', () => {
     expect(shown('hostile8Q and 123456789 are everyday words here')).toBe('hostile8Q and 123456789 are everyday words here')
   })

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { noProxyMatches, parseProxySettings, proxyFor, proxySecrets } from '../../src/proxy.js'
+import { readInputs } from '../../src/inputs.js'
+import { fakeIo, SECRET } from '../helpers/fake-io.js'
 
 const settings = (env: Record<string, string>) => parseProxySettings(env)
 
@@ -101,5 +103,25 @@ describe('proxySecrets', () => {
     ['no variable', undefined, []]
   ])('%s', (_, value, expected) => {
     expect(proxySecrets(value)).toEqual(expected)
+  })
+})
+
+describe("the proxy's credential in the log", () => {
+  const masked = (proxy: string) => {
+    const io = fakeIo({ 'client-secret': SECRET }, { env: { https_proxy: proxy } })
+    readInputs(io)
+    return io.masks
+  }
+
+  it('masks the password and the Basic credential Node prints with NODE_DEBUG', () => {
+    expect(masked('http://builder:s3cret-Proxy-pass@proxy.corp:3128')).toEqual(
+      expect.arrayContaining(['s3cret-Proxy-pass', Buffer.from('builder:s3cret-Proxy-pass').toString('base64')])
+    )
+  })
+
+  it('does not mask a password so short that it would blank ordinary text, but masks its Basic credential', () => {
+    const masks = masked('http://u:aaaa@proxy.corp:3128')
+    expect(masks).not.toContain('aaaa')
+    expect(masks).toContain(Buffer.from('u:aaaa').toString('base64'))
   })
 })

@@ -4,7 +4,7 @@ import { ActionError } from '../errors.js'
 import type { RawInputs } from '../inputs.js'
 import { createBackgroundIo, type Io } from '../io.js'
 import { maskSecrets } from '../inputs.js'
-import { parseSettings } from '../settings.js'
+import { parseSettings, type Settings } from '../settings.js'
 import { removeRenewalFiles, renewalFiles, writeAtomically, writeTokenFiles, type RenewalFiles } from './files.js'
 import { onStopSignal, readHandOver, watchProcess } from './process.js'
 import { assertionRenewalAt, expiryOf, retryAt, tokenRenewalAt } from './schedule.js'
@@ -72,13 +72,16 @@ export async function renew(): Promise<void> {
 export async function renewUntilStopped(handOver: HandOver, files: RenewalFiles, io: Io, status: RenewalStatus): Promise<string> {
   // Masked again here: the renewer redacts what it records (status.json) with the step's secrets.
   maskSecrets(handOver.raw, io.mask)
-  const settings = parseSettings(handOver.raw)
-  const renewals: { what: What; next: Renewal; renew: () => Promise<Renewal> }[] = []
+  const stepSettings = parseSettings(handOver.raw)
+  // Once what is in the file has expired, an outage is tried once a minute (retryAt), with one
+  // request each time: the step's retries are for a token that is still wanted soon.
+  const expired = (next: Renewal) => next.expiresOn !== undefined && next.expiresOn <= io.now()
+  const renewals: { what: What; next: Renewal; renew: (settings: Settings) => Promise<Renewal> }[] = []
   if (handOver.token) {
     renewals.push({
       what: 'token',
       next: handOver.token,
-      renew: async () => {
+      renew: async settings => {
         const token = await acquireToken(settings, io)
         writeTokenFiles(files, token.accessToken)
         return { due: tokenRenewalAt(token, io.now()), expiresOn: token.expiresOn.getTime() }
@@ -89,7 +92,7 @@ export async function renewUntilStopped(handOver: HandOver, files: RenewalFiles,
     renewals.push({
       what: 'assertion',
       next: handOver.assertion,
-      renew: async () => {
+      renew: async settings => {
         const assertion = await acquireAssertion(settings, io)
         writeAtomically(files.assertion, assertion)
         return { due: assertionRenewalAt(assertion, io.now()), expiresOn: expiryOf(assertion) }
@@ -102,7 +105,7 @@ export async function renewUntilStopped(handOver: HandOver, files: RenewalFiles,
     writeStatus(files.status, { ...status, nextRenewal: iso(renewal.next.due) })
     await io.sleep(Math.max(0, renewal.next.due - io.now()))
     try {
-      renewal.next = await renewal.renew()
+      renewal.next = await renewal.renew(expired(renewal.next) ? { ...stepSettings, maxAttempts: 1 } : stepSettings)
       status.renewals[renewal.what] += 1
       status.lastRenewal = iso(io.now())
     } catch (error) {
