@@ -53,6 +53,8 @@ export function inert(text: string, multiline: boolean): string {
 // tests: a gateway that quotes a secret cut short, or only its tail, shows no whole mask, and the
 // runner matches masks only whole.
 const SECRET_RUN = 10
+// Values up to this long (secrets, headers, passwords) also have the pieces of their base64 indexed.
+const MAX_ENCODED_RUNS = 256
 
 /**
  * `text` with every secret replaced by `***`, as the runner shows a masked value (the longest
@@ -62,35 +64,46 @@ const SECRET_RUN = 10
  * secret or of its base64. (A multi-line secret's lines are masks of their own.)
  */
 export function redact(text: string, secrets: Iterable<string>): string {
-  const values = [...new Set(secrets)].filter(Boolean)
-  if (values.length === 0) return text
-  const { spellings, runs } = compiled(values)
+  const compiled = [...new Set(secrets)].filter(Boolean).map(compile)
+  if (compiled.length === 0) return text
   let shown = text
-  for (const spelling of spellings) if (shown.includes(spelling)) shown = shown.replaceAll(spelling, '***')
-  return redactRuns(shown, runs)
+  for (const spelling of compiled.flatMap(c => c.spellings).sort((a, b) => b.length - a.length)) {
+    if (shown.includes(spelling)) shown = shown.replaceAll(spelling, '***')
+  }
+  return redactRuns(
+    shown,
+    compiled.map(c => c.runs)
+  )
 }
 
-// Every line the action prints is redacted with the same few secrets: what they compile to is
-// kept until a new one is registered.
-let cache: { key: string; spellings: string[]; runs: Set<string> } | undefined
+interface Compiled {
+  /** Whole spellings to replace. */
+  spellings: string[]
+  /** Every SECRET_RUN-long piece of the value and of its base64, for a one-line value. */
+  runs: Set<string>
+}
 
-function compiled(values: string[]): { spellings: string[]; runs: Set<string> } {
-  const key = values.join('\0')
-  if (cache?.key === key) return cache
-  const spellings = new Set<string>()
+// Every line the action prints is redacted with the same few secrets: each is compiled once.
+const compiledSecrets = new Map<string, Compiled>()
+
+function compile(value: string): Compiled {
+  let compiled = compiledSecrets.get(value)
+  if (compiled) return compiled
+  const encoded = base64Spellings(value)
+  const spellings = new Set([value, ...encoded])
+  if (/%[0-9A-Fa-f]{2}/.test(value)) spellings.add(value.replace(/%[0-9A-Fa-f]{2}/g, hex => hex.toLowerCase()))
   const runs = new Set<string>()
-  for (const value of values) {
-    spellings.add(value)
-    if (/%[0-9A-Fa-f]{2}/.test(value)) spellings.add(value.replace(/%[0-9A-Fa-f]{2}/g, hex => hex.toLowerCase()))
-    const encoded = base64Spellings(value)
-    for (const spelling of encoded) spellings.add(spelling)
-    if (/[\r\n]/.test(value)) continue
-    for (const spelling of [value, ...encoded]) {
+  // A multi-line secret's lines are masks of their own. The pieces of a long value's base64 (a
+  // token, hundreds of characters) are left out: they would cost milliseconds at every start for
+  // the rare server that echoes a token base64-encoded and cut; its whole base64 is replaced.
+  if (!/[\r\n]/.test(value)) {
+    for (const spelling of value.length <= MAX_ENCODED_RUNS ? [value, ...encoded] : [value]) {
       for (let i = 0; i + SECRET_RUN <= spelling.length; i++) runs.add(spelling.slice(i, i + SECRET_RUN))
     }
   }
-  cache = { key, spellings: [...spellings].filter(s => s.length >= 4).sort((a, b) => b.length - a.length), runs }
-  return cache
+  compiled = { spellings: [...spellings].filter(s => s.length >= 4), runs }
+  compiledSecrets.set(value, compiled)
+  return compiled
 }
 
 /**
@@ -112,13 +125,14 @@ export function base64Spellings(value: string): string[] {
 }
 
 /** Every run of SECRET_RUN or more characters that a one-line secret (or its base64) also has, as `***`. */
-function redactRuns(text: string, runs: Set<string>): string {
-  if (runs.size === 0 || text.length < SECRET_RUN) return text
+function redactRuns(text: string, runs: Set<string>[]): string {
+  if (text.length < SECRET_RUN) return text
   let out = ''
   let copied = 0
   let end = -1
   for (let i = 0; i + SECRET_RUN <= text.length; i++) {
-    if (!runs.has(text.slice(i, i + SECRET_RUN))) continue
+    const piece = text.slice(i, i + SECRET_RUN)
+    if (!runs.some(set => set.has(piece))) continue
     if (i > end) {
       // A new run: what lies before it is kept, then one mark for the whole run.
       if (end >= 0) out += '***'

@@ -3,6 +3,7 @@ import type { CredentialSettings } from '../identity-settings.js'
 import type { Io } from '../io.js'
 import type { Settings } from '../settings.js'
 import type { Credential, Retry } from './credential.js'
+import type { AssertionProvider } from './federated.js'
 
 /**
  * The one credential the settings chose. A certificate or a token file is read and checked here,
@@ -13,7 +14,11 @@ import type { Credential, Retry } from './credential.js'
  * evaluate the certificate parser, the OIDC or the managed identity code (docs/startup-profile.md).
  */
 export async function createCredential(credential: CredentialSettings, settings: Settings, io: Io, retry: Retry): Promise<Credential> {
-  const defaultAudience = CLOUDS[settings.cloud].oidcAudience
+  // The three federated kinds: an assertion provider, behind the one federated credential.
+  const federated = async (provider: Promise<AssertionProvider>) => {
+    const { federatedCredential } = await import(/* webpackMode: "eager" */ './federated.js')
+    return federatedCredential(await provider, settings.clientId, io.log)
+  }
   switch (credential.kind) {
     case 'client-secret': {
       const { clientSecret } = await import(/* webpackMode: "eager" */ './client-secret.js')
@@ -24,33 +29,24 @@ export async function createCredential(credential: CredentialSettings, settings:
       return certificateCredential(loadCertificate(credential.pem, credential.password, io.now()), settings.clientId, io)
     }
     case 'github-oidc': {
-      const [{ federatedCredential }, { githubIdToken }] = await Promise.all([
-        import(/* webpackMode: "eager" */ './federated.js'),
-        import(/* webpackMode: "eager" */ './github-id-token.js')
-      ])
-      return federatedCredential(
-        githubIdToken({ ...credential, defaultAudience, proxy: settings.proxy }, io, retry),
-        settings.clientId,
-        io.log
+      const defaultAudience = CLOUDS[settings.cloud].oidcAudience
+      return federated(
+        import(/* webpackMode: "eager" */ './github-id-token.js').then(({ githubIdToken }) =>
+          githubIdToken({ ...credential, defaultAudience, proxy: settings.proxy }, io, retry)
+        )
       )
     }
-    case 'federated-token-file': {
-      const [{ federatedCredential }, { federatedTokenFile }] = await Promise.all([
-        import(/* webpackMode: "eager" */ './federated.js'),
-        import(/* webpackMode: "eager" */ './federated-token-file.js')
-      ])
-      return federatedCredential(federatedTokenFile(credential.path, credential.origin, io), settings.clientId, io.log)
-    }
-    case 'managed-identity': {
-      const [{ federatedCredential }, { managedIdentityAssertion }] = await Promise.all([
-        import(/* webpackMode: "eager" */ './federated.js'),
-        import(/* webpackMode: "eager" */ './managed-identity-assertion.js')
-      ])
-      return federatedCredential(
-        managedIdentityAssertion(credential.identity, credential.audience, CLOUDS[settings.cloud].authorityHost, io, retry),
-        settings.clientId,
-        io.log
+    case 'federated-token-file':
+      return federated(
+        import(/* webpackMode: "eager" */ './federated-token-file.js').then(({ federatedTokenFile }) =>
+          federatedTokenFile(credential.path, credential.origin, io)
+        )
       )
-    }
+    case 'managed-identity':
+      return federated(
+        import(/* webpackMode: "eager" */ './managed-identity-assertion.js').then(({ managedIdentityAssertion }) =>
+          managedIdentityAssertion(credential.identity, credential.audience, CLOUDS[settings.cloud].authorityHost, io, retry)
+        )
+      )
   }
 }
